@@ -76,7 +76,8 @@ export function resolveConfig(options: RaftOptions): RaftConfig {
   }
   const bootstrap = options.bootstrap === undefined ? undefined : [...options.bootstrap];
   if (bootstrap !== undefined) {
-    if (bootstrap.length === 0) throw new RaftError('INVALID_ARGUMENT', 'bootstrap must name at least one node');
+    if (bootstrap.length === 0)
+      throw new RaftError('INVALID_ARGUMENT', 'bootstrap must name at least one node');
     if (new Set(bootstrap).size !== bootstrap.length) {
       throw new RaftError('INVALID_ARGUMENT', 'bootstrap names a node twice');
     }
@@ -97,12 +98,18 @@ export function resolveConfig(options: RaftOptions): RaftConfig {
       'maxEntriesPerMessage',
       options.maxEntriesPerMessage ?? DEFAULT_MAX_ENTRIES_PER_MESSAGE,
     ),
-    maxBytesPerMessage: positiveInt('maxBytesPerMessage', options.maxBytesPerMessage ?? DEFAULT_MAX_BYTES_PER_MESSAGE),
+    maxBytesPerMessage: positiveInt(
+      'maxBytesPerMessage',
+      options.maxBytesPerMessage ?? DEFAULT_MAX_BYTES_PER_MESSAGE,
+    ),
     maxUncommittedEntries: positiveInt(
       'maxUncommittedEntries',
       options.maxUncommittedEntries ?? DEFAULT_MAX_UNCOMMITTED_ENTRIES,
     ),
-    snapshotChunkBytes: positiveInt('snapshotChunkBytes', options.snapshotChunkBytes ?? DEFAULT_SNAPSHOT_CHUNK_BYTES),
+    snapshotChunkBytes: positiveInt(
+      'snapshotChunkBytes',
+      options.snapshotChunkBytes ?? DEFAULT_SNAPSHOT_CHUNK_BYTES,
+    ),
   };
 }
 
