@@ -57,6 +57,8 @@ export class Progress {
   snapshotOffset = 0;
   /** snapshot: heartbeat rounds without snapshot progress, to resend a lost chunk. */
   snapshotStall = 0;
+  /** The highest commit index sent to this follower, so a lagging one is told the commit as soon as it catches up. */
+  sentCommit = 0;
   /** Heard from since the last check-quorum round (§6.2). */
   recentActive = false;
   readonly inflights: Inflights;

@@ -24,6 +24,7 @@ export function sendAppend(r: RaftState, to: NodeId, pr: Progress, sendIfEmpty: 
   );
   if (entries.length === 0 && !sendIfEmpty) return false;
   r.send({ type: 'append', to, prevIndex, prevTerm, entries, commit: r.log.committed });
+  pr.sentCommit = Math.max(pr.sentCommit, r.log.committed);
   const last = entries.at(-1);
   if (pr.state === 'replicate') {
     if (last !== undefined) {
@@ -93,7 +94,9 @@ export function broadcastHeartbeat(r: RaftState): void {
   for (const [id, pr] of r.prs) {
     if (id === r.id) continue;
     // Never tell a follower to commit past what it is known to hold.
-    r.send({ type: 'heartbeat', to: id, commit: Math.min(pr.match, r.log.committed), ctx });
+    const commit = Math.min(pr.match, r.log.committed);
+    r.send({ type: 'heartbeat', to: id, commit, ctx });
+    pr.sentCommit = Math.max(pr.sentCommit, commit);
   }
 }
 

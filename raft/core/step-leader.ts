@@ -53,12 +53,15 @@ function handleAppendResponse(r: RaftState, m: AppendResponse): void {
     if (pr.maybeDecrTo(m.index, nextFromHint(r, m))) sendAppend(r, m.from, pr, true);
     return;
   }
-  const wasPaused = pr.isPaused();
   if (!pr.maybeUpdate(m.index)) return;
   if (pr.state === 'probe') pr.becomeReplicate();
   else if (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot) pr.becomeReplicate();
   else if (pr.state === 'replicate') pr.inflights.freeLE(m.index);
-  if (!commitAsLeader(r) && (wasPaused || pr.next <= r.log.lastIndex())) r.appendPending = true;
+  if (!commitAsLeader(r)) {
+    if (pr.next <= r.log.lastIndex()) r.appendPending = true;
+    // It caught up after the commit index moved: tell it now rather than at the next heartbeat.
+    else if (pr.sentCommit < Math.min(pr.match, r.log.committed)) sendAppend(r, m.from, pr, true);
+  }
   if (m.from === r.leadTransferee && pr.match === r.log.lastIndex()) {
     r.send({ type: 'timeout-now', to: m.from });
   }
@@ -74,7 +77,9 @@ function handleHeartbeatResponse(r: RaftState, m: HeartbeatResponse): void {
   if (pr.state === 'snapshot') {
     if (++pr.snapshotStall >= SNAPSHOT_STALL_ROUNDS) sendSnapshotChunk(r, m.from, pr);
   } else if (pr.match < r.log.lastIndex()) {
-    r.appendPending = true;
+    // Even when everything was sent, an answer is missing: probe at next - 1 so a lost
+    // AppendEntries shows up as a rejection and the pipeline restarts from the hint.
+    sendAppend(r, m.from, pr, true);
   }
   if (m.ctx !== '' && r.readOnly.ack(m.ctx, m.from) > 0) maybeReleaseReads(r, m.ctx);
   maybePromote(r, m.from);

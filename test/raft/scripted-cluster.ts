@@ -1,7 +1,7 @@
 import type { RaftOptions } from '../../raft/core/config.ts';
 import { RaftCore } from '../../raft/core/raft.ts';
 import { seededRng } from '../../raft/core/rng.ts';
-import type { Entry, Message, NodeId, ReadState } from '../../raft/core/types.ts';
+import type { Entry, Message, NodeId, PersistedState, ReadState } from '../../raft/core/types.ts';
 import { MemoryStorage } from '../../raft/storage/memory.ts';
 
 /** Per-node extras for the scripted cluster. */
@@ -26,6 +26,10 @@ export class ScriptedCluster {
   private readonly crashed = new Set<NodeId>();
   /** Messages of a type in this set are dropped everywhere. */
   readonly dropTypes = new Set<Message['type']>();
+  /** Sees every message before delivery: returns it (possibly rewritten), or undefined to drop it. */
+  intercept: ((m: Message) => Message | undefined) | undefined;
+  /** Every message delivered, in order, for tests that inspect traffic. */
+  readonly delivered: Message[] = [];
   private queue: Message[] = [];
   private readonly options = new Map<NodeId, RaftOptions>();
   /** Compact a node's log whenever it has applied this many entries past its snapshot (0: never). */
@@ -36,14 +40,19 @@ export class ScriptedCluster {
   }
 
   /** Creates a node (a founding member when `bootstrap` is set, else a joiner with an empty log). */
-  addNode(id: NodeId, extra: NodeOptions, seed: number): RaftCore {
+  addNode(id: NodeId, extra: NodeOptions, seed: number, persisted?: PersistedState): RaftCore {
     const options: RaftOptions = { electionTicks: 10, heartbeatTicks: 1, ...extra, id, rng: seededRng(seed) };
     this.options.set(id, options);
-    this.storage.set(id, new MemoryStorage());
+    const storage = new MemoryStorage();
+    if (persisted !== undefined) {
+      storage.log.appendSync(persisted.entries);
+      if (persisted.hardState !== undefined) storage.stable.saveSync(persisted.hardState);
+    }
+    this.storage.set(id, storage);
     this.applied.set(id, []);
     this.readStates.set(id, []);
     this.droppedReads.set(id, []);
-    const core = new RaftCore(options);
+    const core = new RaftCore(options, persisted);
     this.nodes.set(id, core);
     this.drain(id);
     return core;
@@ -93,7 +102,10 @@ export class ScriptedCluster {
       for (const m of batch) {
         if (this.crashed.has(m.to) || !this.nodes.has(m.to)) continue;
         if (this.cut.has(`${m.from}->${m.to}`) || this.dropTypes.has(m.type)) continue;
-        this.node(m.to).step(m);
+        const delivered = this.intercept === undefined ? m : this.intercept(m);
+        if (delivered === undefined) continue;
+        this.delivered.push(delivered);
+        this.node(m.to).step(delivered);
         this.drain(m.to);
       }
     }
@@ -124,7 +136,10 @@ export class ScriptedCluster {
   /** Makes `id` campaign now, as if its election timer fired. */
   campaign(id: NodeId): void {
     const core = this.node(id);
-    for (let k = 0; k < 100 && core.role === 'follower'; k++) {
+    const startTerm = core.term;
+    const wasCampaigning = core.role === 'candidate' || core.role === 'pre-candidate';
+    for (let k = 0; k < 100; k++) {
+      if (wasCampaigning ? core.term > startTerm : core.role !== 'follower') break;
       core.tick();
       this.drain(id);
     }
@@ -158,6 +173,7 @@ export class ScriptedCluster {
   heal(): void {
     this.cut.clear();
     this.dropTypes.clear();
+    this.intercept = undefined;
   }
 
   /** Loses everything not persisted: the node restarts from its storage alone. */
@@ -182,9 +198,26 @@ export class ScriptedCluster {
       .map(([id]) => id);
   }
 
+  /** Messages queued but not yet delivered (tests may inspect or discard them). */
+  pending(): Message[] {
+    return this.queue;
+  }
+
   /** Terms of a node's log from its first index, for comparing logs across nodes. */
   logTerms(id: NodeId): number[] {
     const core = this.node(id);
     return core.entries(core.firstIndex, core.lastIndex + 1).map((e) => e.term);
   }
+}
+
+/**
+ * A log whose entry k+1 has term terms[k]; entry 1 is the founding
+ * configuration (so terms[0] must be 1), the rest carry their index as data.
+ */
+export function logOfTerms(terms: readonly number[], voters: readonly NodeId[]): Entry[] {
+  return terms.map((term, k) =>
+    k === 0
+      ? { type: 'conf', index: 1, term, conf: { voters, learners: [], promoting: [] } }
+      : { type: 'normal', index: k + 1, term, data: new TextEncoder().encode(`e${k + 1}t${term}`) },
+  );
 }
