@@ -69,9 +69,15 @@ export function handleVoteRequest(r: RaftState, m: VoteRequest): void {
   }
 }
 
-/** Vote requests a node in a leader's lease ignores (§4.2.3: removed or partitioned servers cannot disrupt). */
+/**
+ * Vote requests a node that hears from a leader ignores (§4.2.3: removed or
+ * partitioned servers cannot disrupt). Pre-votes always include this check
+ * (§9.6); real votes only with check-quorum, which keeps leaders honest about
+ * their lease.
+ */
 export function inLease(r: RaftState, m: Message): boolean {
   if (m.type !== 'vote' && m.type !== 'pre-vote') return false;
   if (m.transfer) return false;
-  return r.cfg.checkQuorum && r.leader !== NONE && r.electionElapsed < r.cfg.electionTicks;
+  if (m.type === 'vote' && !r.cfg.checkQuorum) return false;
+  return r.leader !== NONE && r.electionElapsed < r.cfg.electionTicks;
 }

@@ -9,6 +9,8 @@
  *
  * Invariant: match < next.
  */
+import type { Snapshot } from './types.ts';
+
 export type ProgressState = 'probe' | 'replicate' | 'snapshot';
 
 /** A bounded window of in-flight AppendEntries, each remembered by its last index. */
@@ -54,6 +56,12 @@ export class Progress {
   probeSent = false;
   /** snapshot: the index of the snapshot being sent, and how many of its bytes the follower acknowledged. */
   pendingSnapshot = 0;
+  /**
+   * snapshot: the snapshot being streamed, pinned so that a newer local
+   * compaction does not restart a transfer in progress (it would never finish
+   * under steady writes).
+   */
+  sending: Snapshot | undefined;
   snapshotOffset = 0;
   /** snapshot: heartbeat rounds without snapshot progress, to resend a lost chunk. */
   snapshotStall = 0;
@@ -86,15 +94,17 @@ export class Progress {
     this.resetState('replicate');
   }
 
-  becomeSnapshot(index: number): void {
+  becomeSnapshot(snapshot: Snapshot): void {
     this.resetState('snapshot');
-    this.pendingSnapshot = index;
+    this.pendingSnapshot = snapshot.meta.index;
+    this.sending = snapshot;
   }
 
   private resetState(state: ProgressState): void {
     this.state = state;
     this.probeSent = false;
     this.pendingSnapshot = 0;
+    this.sending = undefined;
     this.snapshotOffset = 0;
     this.snapshotStall = 0;
     this.inflights.reset();

@@ -53,6 +53,18 @@ export interface RaftStatus {
   readonly progress: Readonly<Record<NodeId, PeerStatus>>;
 }
 
+/** Gives up on forwarded reads whose request or answer was lost. */
+function expireForwardedReads(r: RaftState): void {
+  for (const [ctx, waited] of r.forwardedReads) {
+    if (waited + 1 >= 2 * r.cfg.electionTicks) {
+      r.forwardedReads.delete(ctx);
+      r.droppedReads.push(ctx);
+    } else {
+      r.forwardedReads.set(ctx, waited + 1);
+    }
+  }
+}
+
 function sameHardState(a: HardState, b: HardState): boolean {
   return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
 }
@@ -193,6 +205,7 @@ export class RaftCore {
       return;
     }
     r.electionElapsed++;
+    expireForwardedReads(r);
     if (r.isVoter() && r.electionElapsed >= r.randomizedElectionTimeout) {
       r.electionElapsed = 0;
       hup(r);
@@ -218,6 +231,9 @@ export class RaftCore {
         r.send({ type: 'append-resp', to: m.from, success: false, index: 0, hintTerm: 0, hintIndex: 0 });
       } else if (m.type === 'pre-vote') {
         r.send({ type: 'pre-vote-resp', to: m.from, granted: false });
+      } else if (m.type === 'read-index') {
+        // The asker follows a leader of an old term: refuse, and our term tells it to move on.
+        r.send({ type: 'read-index-resp', to: m.from, ctx: m.ctx, index: -1 });
       }
       return;
     }
@@ -254,6 +270,7 @@ export class RaftCore {
     if (r.role === 'leader') {
       handleReadRequest(r, ctx, r.id);
     } else if (r.role === 'follower' && r.leader !== NONE) {
+      r.forwardedReads.set(ctx, 0);
       r.send({ type: 'read-index', to: r.leader, ctx });
     } else {
       throw new RaftError('NOT_LEADER', `node ${r.id} knows no leader to confirm a read`, { leaderId: NONE });

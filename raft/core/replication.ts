@@ -41,19 +41,19 @@ export function sendAppend(r: RaftState, to: NodeId, pr: Progress, sendIfEmpty: 
 function startSnapshot(r: RaftState, to: NodeId, pr: Progress): boolean {
   const snap = r.snapshot;
   if (snap === undefined) return false; // cannot happen: the log is only compacted below a snapshot
-  pr.becomeSnapshot(snap.meta.index);
+  pr.becomeSnapshot(snap);
   sendSnapshotChunk(r, to, pr);
   return true;
 }
 
-/** Sends the chunk of the current snapshot that starts at the follower's acknowledged offset. */
+/**
+ * Sends the chunk of the snapshot pinned on `pr` that starts at the
+ * follower's acknowledged offset. Once it is installed, the follower probes
+ * normally and gets a newer snapshot only if it still needs one.
+ */
 export function sendSnapshotChunk(r: RaftState, to: NodeId, pr: Progress): void {
-  const snap = r.snapshot;
+  const snap = pr.sending;
   if (snap === undefined) return;
-  if (pr.pendingSnapshot !== snap.meta.index) {
-    // We compacted again since we started: stream the newer snapshot from the beginning.
-    pr.becomeSnapshot(snap.meta.index);
-  }
   const size = snap.data.byteLength;
   const offset = Math.min(pr.snapshotOffset, size);
   const end = Math.min(size, offset + r.cfg.snapshotChunkBytes);

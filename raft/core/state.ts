@@ -53,6 +53,12 @@ export class RaftState {
   readOnly = new ReadOnlyQueue();
   /** Leader only: reads that arrived before an entry of this term was committed (§6.4 step 1). */
   readsAwaitingCommit: { ctx: string; from: NodeId }[] = [];
+  /**
+   * Follower only: reads forwarded to the leader and not yet answered, with
+   * the ticks they have waited. Dropped when the term or leader changes, or
+   * after two election timeouts (the request or its answer was lost).
+   */
+  forwardedReads = new Map<string, number>();
   /** Set when a heartbeat round must carry a new ReadIndex ctx. */
   readHeartbeatPending = false;
   /** Set when followers should hear about new entries or a new commit index at the next ready(). */
@@ -125,10 +131,12 @@ export class RaftState {
     this.dropPendingReads();
   }
 
-  /** Leadership is gone: every read we were confirming can no longer be answered by us. */
+  /** Leadership or the leader changed: every read we were confirming or waiting for is dropped. */
   private dropPendingReads(): void {
     const waiting = [...this.readOnly.drain(), ...this.readsAwaitingCommit];
     this.readsAwaitingCommit = [];
+    for (const ctx of this.forwardedReads.keys()) this.droppedReads.push(ctx);
+    this.forwardedReads.clear();
     for (const r of waiting) {
       if (r.from === this.id) this.droppedReads.push(r.ctx);
       else this.send({ type: 'read-index-resp', to: r.from, ctx: r.ctx, index: -1 });
@@ -159,7 +167,7 @@ export class RaftState {
     this.role = 'leader';
     this.leader = this.id;
     const next = this.log.lastIndex() + 1;
-    for (const id of members(this.conf)) this.addProgress(id, next);
+    for (const id of members(this.conf)) this.addProgress(id, next, false);
     const self = this.prs.get(this.id);
     if (self !== undefined) {
       self.match = this.log.stable;
@@ -171,10 +179,14 @@ export class RaftState {
     this.appendPending = true;
   }
 
-  addProgress(id: NodeId, next: number): void {
+  /**
+   * Tracks a member. `active` seeds check-quorum: a new leader must hear from
+   * a majority within its first election timeout, while a member added by a
+   * configuration change gets that timeout as grace.
+   */
+  addProgress(id: NodeId, next: number, active: boolean): void {
     const pr = new Progress(next, this.cfg.maxInflight, !this.conf.voters.includes(id));
-    // A member we have not heard from yet gets one election timeout of grace before check-quorum counts it.
-    pr.recentActive = true;
+    pr.recentActive = active || id === this.id;
     this.prs.set(id, pr);
   }
 
@@ -191,7 +203,7 @@ export class RaftState {
       for (const id of [...this.prs.keys()]) if (!all.has(id)) this.prs.delete(id);
       for (const id of all) {
         const pr = this.prs.get(id);
-        if (pr === undefined) this.addProgress(id, this.log.lastIndex() + 1);
+        if (pr === undefined) this.addProgress(id, this.log.lastIndex() + 1, true);
         else pr.isLearner = !conf.voters.includes(id);
       }
       if (this.leadTransferee !== NONE && !conf.voters.includes(this.leadTransferee))

@@ -85,6 +85,8 @@ function handleVoteResponse(r: RaftState, m: VoteResponse): void {
 }
 
 function handleReadIndexResponse(r: RaftState, m: ReadIndexResponse): void {
+  // An answer to a read we already reported dropped must not resurface.
+  if (!r.forwardedReads.delete(m.ctx)) return;
   if (m.index < 0) r.droppedReads.push(m.ctx);
   else r.readStates.push({ ctx: m.ctx, index: m.index });
 }
@@ -177,14 +179,9 @@ function handleSnapshotChunk(r: RaftState, m: SnapshotRequest): void {
   r.incomingSnapshot = undefined;
   const data = concat(incoming.chunks, incoming.size);
   restoreSnapshot(r, { meta: incoming.meta, data });
-  r.send({
-    type: 'append-resp',
-    to: m.from,
-    success: true,
-    index: log.lastIndex(),
-    hintTerm: 0,
-    hintIndex: 0,
-  });
+  // Only the snapshot's last index is known to match the leader: a suffix we kept may still conflict.
+  const index = incoming.meta.index;
+  r.send({ type: 'append-resp', to: m.from, success: true, index, hintTerm: 0, hintIndex: 0 });
 }
 
 function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {

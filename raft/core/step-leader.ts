@@ -14,8 +14,14 @@ import type {
 } from './types.ts';
 import { NONE } from './types.ts';
 
-/** Heartbeat rounds a snapshot transfer may stall before the current chunk is sent again. */
-const SNAPSHOT_STALL_ROUNDS = 3;
+/**
+ * Heartbeat rounds a snapshot transfer may go without an acknowledgement
+ * before the current chunk is sent again: about one election timeout, so a
+ * slow link is not flooded with copies of a chunk whose ack is on its way.
+ */
+function snapshotStallRounds(r: RaftState): number {
+  return Math.max(3, Math.ceil(r.cfg.electionTicks / r.cfg.heartbeatTicks));
+}
 
 /** Messages for a leader. */
 export function stepLeader(r: RaftState, m: Message): void {
@@ -75,7 +81,7 @@ function handleHeartbeatResponse(r: RaftState, m: HeartbeatResponse): void {
   pr.probeSent = false;
   if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
   if (pr.state === 'snapshot') {
-    if (++pr.snapshotStall >= SNAPSHOT_STALL_ROUNDS) sendSnapshotChunk(r, m.from, pr);
+    if (++pr.snapshotStall >= snapshotStallRounds(r)) sendSnapshotChunk(r, m.from, pr);
   } else if (pr.match < r.log.lastIndex()) {
     // Even when everything was sent, an answer is missing: probe at next - 1 so a lost
     // AppendEntries shows up as a rejection and the pipeline restarts from the hint.
@@ -87,16 +93,11 @@ function handleHeartbeatResponse(r: RaftState, m: HeartbeatResponse): void {
 
 function handleSnapshotResponse(r: RaftState, m: SnapshotResponse): void {
   const pr = r.prs.get(m.from);
-  if (pr === undefined || pr.state !== 'snapshot') return;
+  if (pr === undefined || pr.state !== 'snapshot' || pr.sending === undefined) return;
   pr.recentActive = true;
-  const snap = r.snapshot;
-  if (snap === undefined) return;
-  if (m.index !== snap.meta.index || m.snapTerm !== snap.meta.term) {
-    // The follower is acknowledging an older snapshot: start it on the current one.
-    pr.becomeSnapshot(snap.meta.index);
-  } else {
-    pr.snapshotOffset = m.offset;
-  }
+  const meta = pr.sending.meta;
+  // An answer about another snapshot (a stale transfer): restart ours from its beginning.
+  pr.snapshotOffset = m.index === meta.index && m.snapTerm === meta.term ? m.offset : 0;
   sendSnapshotChunk(r, m.from, pr);
 }
 

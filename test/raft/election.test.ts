@@ -109,6 +109,18 @@ describe('§9.6 pre-vote', () => {
     expect(c.node('c').leader).toBe('a');
   });
 
+  it('pre-vote alone (no check-quorum) still refuses a node while the leader is heard (§9.6)', () => {
+    const c = new ScriptedCluster(three, { checkQuorum: false });
+    c.campaign('a');
+    const term = c.node('a').term;
+    c.isolate('c');
+    c.tick('c', 100);
+    c.heal();
+    c.tickAll(3);
+    expect(c.leaders()).toEqual(['a']);
+    expect(c.node('c').term).toBe(term);
+  });
+
   it('without pre-vote the same partition forces a new election (the contrast)', () => {
     const c = new ScriptedCluster(three, { preVote: false, checkQuorum: false });
     c.campaign('a');

@@ -66,4 +66,22 @@ describe('§6.4 ReadIndex', () => {
     c.act('solo', (n) => n.readIndex('r6'));
     expect(c.readStates.get('solo')).toEqual([{ ctx: 'r6', index: c.node('solo').commitIndex }]);
   });
+
+  it('a read forwarded to a node that left the old term comes back dropped, never lost', () => {
+    const c = new ScriptedCluster(['a', 'b', 'c']);
+    c.campaign('a');
+    // c takes over by transfer while b hears nothing from c: b still thinks a leads in the old term.
+    c.cutLink('c', 'b');
+    c.act('a', (n) => n.transferLeadership('c'));
+    expect(c.leaders()).toEqual(['c']);
+    expect(c.node('b').leader).toBe('a');
+    // b forwards its client's read to a, in the old term; a, now a follower in a newer term, refuses it.
+    c.act('b', (n) => n.readIndex('r1'));
+    c.heal();
+    c.tickAll(30);
+    expect(c.node('b').leader).toBe('c');
+    // Ready's contract: every read comes back as a ReadState or in droppedReads.
+    const outcome = [...c.readStates.get('b')!.map((s) => s.ctx), ...c.droppedReads.get('b')!];
+    expect(outcome).toContain('r1');
+  });
 });

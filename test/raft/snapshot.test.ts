@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SnapshotRequest } from '../../raft/core/types.ts';
+import type { Message, SnapshotRequest } from '../../raft/core/types.ts';
 import { ScriptedCluster } from './scripted-cluster.ts';
 
 const values = (n: number): string[] => Array.from({ length: n }, (_, k) => `v${k}`);
@@ -27,7 +27,7 @@ describe('§7 log compaction and InstallSnapshot', () => {
     c.heal();
     let lost = 0;
     c.intercept = (m) => (m.type === 'snapshot' && m.offset > 0 && lost++ === 0 ? undefined : m);
-    c.tickAll(10);
+    c.tickAll(30); // the lost chunk is resent after about an election timeout without progress
     const chunks = c.delivered.filter((m): m is SnapshotRequest => m.type === 'snapshot' && m.to === 'c');
     expect(lost).toBeGreaterThan(0);
     expect(chunks.length).toBeGreaterThan(2);
@@ -65,5 +65,36 @@ describe('§7 log compaction and InstallSnapshot', () => {
     expect(c.applied.get('d')).toEqual(values(15));
     expect(c.node('a').conf.voters).toEqual(['a', 'b', 'c', 'd']);
     expect(c.node('d').conf.voters).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('a lagging follower finishes its snapshot while the leader keeps compacting under load', () => {
+    // Every snapshot message and its ack take one step (one tick) to cross the network,
+    // and the leader takes one proposal per tick and compacts every 5 applied entries.
+    const c = new ScriptedCluster(['a', 'b', 'c'], { snapshotChunkBytes: 16 });
+    c.snapshotEvery = 5;
+    c.campaign('a');
+    c.isolate('c');
+    for (let k = 0; k < 20; k++) c.propose('a', `v${k}`);
+    c.heal();
+    const stuckAt = c.node('c').commitIndex;
+    let held: Message[] = [];
+    const released = new Set<Message>();
+    c.intercept = (m) => {
+      if ((m.type === 'snapshot' || m.type === 'snapshot-resp') && !released.has(m)) {
+        held.push(m);
+        return undefined;
+      }
+      return m;
+    };
+    for (let t = 0; t < 300; t++) {
+      for (const m of held) released.add(m);
+      c.pending().push(...held); // last step's snapshot traffic arrives now
+      held = [];
+      c.propose('a', `w${t}`);
+      c.tickAll(1);
+    }
+    // Each compaction (every 5 ticks) must not restart the transfer in progress, or c never installs anything.
+    expect(c.node('a').commitIndex).toBeGreaterThan(300);
+    expect(c.node('c').commitIndex).toBeGreaterThan(stuckAt);
   });
 });
