@@ -2,11 +2,12 @@
  * Committed entries per second of a 3-node in-memory cluster: the Raft core
  * alone (no disk, no sockets), so later layers can be judged against it.
  *
- *   npm run bench:core [-- --entries N] [--batch B] [--json]
+ *   npm run bench:core [-- --entries N] [--seconds S] [--batch B] [--json]
  *
  * "unbatched" proposes one 100-byte entry and drives the cluster until it
  * commits before proposing the next; "batched" proposes B entries between two
- * Readies, so they share one write and one AppendEntries per follower.
+ * Readies, so they share one write and one AppendEntries per follower. Each
+ * mode runs for at least N entries and S seconds (defaults 20,000 and 2).
  */
 import { parseArgs } from 'node:util';
 import { RaftCore } from '../../raft/core/raft.ts';
@@ -25,7 +26,12 @@ class BenchCluster {
 
   constructor(ids: readonly string[]) {
     for (const [k, id] of ids.entries()) {
-      const core = new RaftCore({ id, rng: seededRng(k + 1), bootstrap: ids, maxUncommittedEntries: 1 << 20 });
+      const core = new RaftCore({
+        id,
+        rng: seededRng(k + 1),
+        bootstrap: ids,
+        maxUncommittedEntries: 1 << 20,
+      });
       this.nodes.set(id, { core, storage: new MemoryStorage() });
     }
     const first = this.nodes.get(ids[0]!)!.core;
@@ -67,38 +73,44 @@ interface Result {
   readonly entriesPerSecond: number;
 }
 
-function run(mode: string, entries: number, batch: number): Result {
+/** Proposes `batch` entries at a time until at least `minEntries` committed and `minSeconds` passed. */
+function run(mode: string, minEntries: number, batch: number, minSeconds: number): Result {
   const cluster = new BenchCluster(['n1', 'n2', 'n3']);
   const leader = cluster.nodes.get('n1')!.core;
   const payload = new Uint8Array(100).fill(7);
   const start = process.hrtime.bigint();
-  for (let done = 0; done < entries; done += batch) {
+  let entries = 0;
+  let seconds = 0;
+  while (entries < minEntries || seconds < minSeconds) {
     let last = 0;
     for (let k = 0; k < batch; k++) last = leader.propose(payload).index;
     cluster.settle();
     if (leader.commitIndex < last) throw new Error(`entry ${last} did not commit`);
+    entries += batch;
+    seconds = Number(process.hrtime.bigint() - start) / 1e9;
   }
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   return { mode, batch, entries, seconds, entriesPerSecond: entries / seconds };
 }
 
 function main(): void {
   const { values } = parseArgs({
     options: {
-      entries: { type: 'string', default: '50000' },
+      entries: { type: 'string', default: '20000' },
+      seconds: { type: 'string', default: '2' },
       batch: { type: 'string', default: '100' },
       json: { type: 'boolean', default: false },
     },
   });
   const entries = Number(values.entries);
   const batch = Number(values.batch);
+  const minSeconds = Number(values.seconds);
   if (!Number.isInteger(entries) || entries < 1 || !Number.isInteger(batch) || batch < 1) {
     process.stderr.write('bench:core: --entries and --batch must be positive integers\n');
     process.exit(2);
   }
-  run('warm-up', Math.min(entries, 5000), batch);
-  const unbatched = run('unbatched', entries, 1);
-  const batched = run('batched', entries, batch);
+  run('warm-up', Math.min(entries, 5000), batch, 0.2);
+  const unbatched = run('unbatched', entries, 1, minSeconds);
+  const batched = run('batched', entries, batch, minSeconds);
   const results = [unbatched, batched];
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ node: process.version, results }, null, 2)}\n`);
