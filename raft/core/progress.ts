@@ -63,6 +63,12 @@ export class Progress {
    */
   sending: Snapshot | undefined;
   snapshotOffset = 0;
+  /**
+   * snapshot: the sequence number of the last chunk sent. Only the answer to
+   * that chunk moves the transfer on (stop-and-wait), so duplicated or stale
+   * answers can never fork a second stream of chunks.
+   */
+  snapshotSeq = 0;
   /** snapshot: heartbeat rounds without snapshot progress, to resend a lost chunk. */
   snapshotStall = 0;
   /** The highest commit index sent to this follower, so a lagging one is told the commit as soon as it catches up. */

@@ -65,6 +65,7 @@ export function sendSnapshotChunk(r: RaftState, to: NodeId, pr: Progress): void 
     offset,
     data: snap.data.subarray(offset, end),
     done: end >= size,
+    seq: ++pr.snapshotSeq,
   });
   pr.snapshotStall = 0;
 }

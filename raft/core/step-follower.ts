@@ -143,7 +143,14 @@ function sameSnapshot(a: SnapshotMeta, b: SnapshotMeta): boolean {
 function handleSnapshotChunk(r: RaftState, m: SnapshotRequest): void {
   const log = r.log;
   const ack = (offset: number): void =>
-    r.send({ type: 'snapshot-resp', to: m.from, index: m.meta.index, snapTerm: m.meta.term, offset });
+    r.send({
+      type: 'snapshot-resp',
+      to: m.from,
+      index: m.meta.index,
+      snapTerm: m.meta.term,
+      offset,
+      seq: m.seq,
+    });
   if (m.meta.index <= log.committed) {
     // We already hold everything it covers.
     r.incomingSnapshot = undefined;

@@ -95,8 +95,10 @@ function handleSnapshotResponse(r: RaftState, m: SnapshotResponse): void {
   const pr = r.prs.get(m.from);
   if (pr === undefined || pr.state !== 'snapshot' || pr.sending === undefined) return;
   pr.recentActive = true;
+  // Only the answer to the chunk we sent last counts; anything else is a duplicate or stale.
+  if (m.seq !== pr.snapshotSeq) return;
   const meta = pr.sending.meta;
-  // An answer about another snapshot (a stale transfer): restart ours from its beginning.
+  // The follower says how much of our snapshot it holds (0 if it is assembling another one).
   pr.snapshotOffset = m.index === meta.index && m.snapTerm === meta.term ? m.offset : 0;
   sendSnapshotChunk(r, m.from, pr);
 }

@@ -143,6 +143,8 @@ export interface SnapshotRequest extends MessageBase {
   readonly offset: number;
   readonly data: Uint8Array;
   readonly done: boolean;
+  /** Numbers the chunks of one transfer; the answer echoes it so stale and duplicate answers are ignored. */
+  readonly seq: number;
 }
 
 /** Acknowledges snapshot chunks: `offset` is how many bytes the follower holds of the snapshot `index`/`snapTerm`. */
@@ -151,6 +153,8 @@ export interface SnapshotResponse extends MessageBase {
   readonly index: number;
   readonly snapTerm: number;
   readonly offset: number;
+  /** The `seq` of the chunk this answers. */
+  readonly seq: number;
 }
 
 /** Tells the transfer target to campaign at once (§3.10). */

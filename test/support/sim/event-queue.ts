@@ -41,6 +41,11 @@ export class EventQueue<T> {
     return { time: top.time, item: top.item };
   }
 
+  /** Every item, in no particular order. */
+  *items(): IterableIterator<T> {
+    for (const e of this.#heap) yield e.item;
+  }
+
   /** Removes every item for which `drop` returns true; returns how many went. */
   removeWhere(drop: (item: T) => boolean): number {
     const kept = this.#heap.filter((e) => !drop(e.item));
