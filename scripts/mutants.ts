@@ -34,7 +34,7 @@ const MUTANTS: readonly Mutant[] = [
     file: 'raft/core/replication.ts',
     find: 'if (index <= r.log.committed || r.log.term(index) !== r.term) return false;',
     replace: 'if (index <= r.log.committed) return false;',
-    nodes: 5,
+    nodes: 3,
   },
   {
     name: 'vote-twice',
@@ -124,8 +124,9 @@ function main(): void {
           .filter((l) => l.startsWith('sim:'))
           .at(-1) ?? '(no summary)';
       const firstSeed = /(?:FLOTILLA|SIM)_SEED=(\d+)/.exec(output)?.[1] ?? '?';
-      const firstViolation =
-        output.split('\n').find((l) => /violation/i.test(l) && !l.startsWith('sim:')) ?? '';
+      const lines = output.split('\n');
+      const header = lines.findIndex((l) => /violation\(s\):/.test(l));
+      const firstViolation = header < 0 ? '' : (lines[header + 1] ?? '');
       const caught = run.status === 1;
       if (!caught) missed++;
       process.stdout.write(
