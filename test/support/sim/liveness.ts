@@ -32,13 +32,25 @@ export function checkLiveness(cluster: SimCluster, boundUnits: number): Liveness
   const marker = Buffer.from(`liveness@${start}`, 'latin1');
   let pending: PendingProposal | undefined;
   let committedAfter: number | undefined;
+  // The bound is a bound on *stalling*: while a majority's logs keep growing (a long uncommitted
+  // backlog replicated one small message at a time is slow, not stuck), the clock restarts —
+  // up to an absolute cap, so a livelock that grows logs forever is still caught.
+  let lastProgress = start;
+  let frontier = majorityFrontier(cluster);
+  const cap = start + MAX_BOUND_FACTOR * boundUnits;
   // Catching up may take a few snapshot transfers on top: it gets the bound once more.
-  const deadline = () => start + (committedAfter === undefined ? boundUnits : 2 * boundUnits);
+  const deadline = () =>
+    Math.min(cap, lastProgress + (committedAfter === undefined ? boundUnits : 2 * boundUnits));
   let problem = 'no leader elected';
   const outcome = (ok: boolean, caughtUpAfter?: number) => ({ ok, committedAfter, caughtUpAfter });
   while (cluster.now < deadline()) {
     cluster.runUntil(Math.min(deadline(), cluster.now + step));
     if (!cluster.ok) return outcome(false);
+    const reached = majorityFrontier(cluster);
+    if (reached > frontier) {
+      frontier = reached;
+      lastProgress = cluster.now;
+    }
     if (pending === undefined) {
       const leader = stableLeader(cluster);
       if (typeof leader === 'string') {
@@ -73,6 +85,22 @@ export function checkLiveness(cluster: SimCluster, boundUnits: number): Liveness
   const kind = committedAfter === undefined ? 'liveness' : 'catch-up';
   cluster.checker.log.report(kind, '-', `${cluster.now - start} time units after healing: ${problem}`);
   return outcome(false);
+}
+
+/** How many bound lengths progress may stretch the check to, in all. */
+const MAX_BOUND_FACTOR = 10;
+
+/**
+ * The highest index that a majority of the live voters' logs reach, plus
+ * the highest applied index: it grows while replication makes progress.
+ */
+function majorityFrontier(cluster: SimCluster): number {
+  const leader = cluster.leader();
+  const voters = leader?.core?.conf.voters ?? [];
+  const lengths = voters.map((id) => cluster.node(id)?.core?.lastIndex ?? 0).sort((a, b) => b - a);
+  const majority = lengths[Math.floor(voters.length / 2)] ?? 0;
+  const applied = Math.max(0, ...voters.map((id) => cluster.node(id)?.fsm?.appliedIndex ?? 0));
+  return majority + applied;
 }
 
 /** The one leader among the voters, known by a majority of them; or why there is none. */

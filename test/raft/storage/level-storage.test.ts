@@ -1,0 +1,263 @@
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { Level } from 'level';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Entry, HardState, Ready, Snapshot } from '../../../raft/core/types.ts';
+import { StorageCorruptionError } from '../../../raft/storage/corruption-error.ts';
+import { LevelStorage } from '../../../raft/storage/level-storage.ts';
+import { MemoryStorage } from '../../../raft/storage/memory.ts';
+import { indexKey } from '../../../raft/storage/record-codec.ts';
+
+const dirs: string[] = [];
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'flotilla-level-'));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(async () => {
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+const entry = (index: number, term: number, text = `e${index}`): Entry => ({
+  type: 'normal',
+  index,
+  term,
+  data: new TextEncoder().encode(text),
+});
+const ready = (entries: Entry[], hardState?: HardState, snapshot?: Snapshot): Ready => ({
+  entries,
+  messages: [],
+  committed: [],
+  readStates: [],
+  droppedReads: [],
+  ...(hardState === undefined ? {} : { hardState }),
+  ...(snapshot === undefined ? {} : { snapshot }),
+});
+const conf = { voters: ['a', 'b', 'c'], learners: [], promoting: [] };
+
+/** Compares what two storages would hand the core at start (bytes compared as plain arrays). */
+function normalize(state: ReturnType<MemoryStorage['loadSync']>): unknown {
+  return JSON.parse(JSON.stringify(state, (_k, v) => (v instanceof Uint8Array ? [...v] : v)));
+}
+
+async function reopen(dir: string, storage: LevelStorage): Promise<LevelStorage> {
+  await storage.close();
+  return LevelStorage.open(dir);
+}
+
+describe('LevelStorage', () => {
+  it('persists entries, hard state and snapshots across a reopen', async () => {
+    const dir = await tempDir();
+    let s = await LevelStorage.open(dir);
+    expect(s.load()).toEqual({ entries: [] });
+    await s.persistReady(ready([entry(1, 1), entry(2, 1), entry(3, 2)], { term: 2, vote: 'a', commit: 2 }));
+    s = await reopen(dir, s);
+    expect(s.load().hardState).toEqual({ term: 2, vote: 'a', commit: 2 });
+    expect(s.load().entries.map((e) => [e.index, e.term])).toEqual([
+      [1, 1],
+      [2, 1],
+      [3, 2],
+    ]);
+    const first = s.load().entries[0]!;
+    expect(first.type === 'normal' && new TextDecoder().decode(first.data)).toBe('e1');
+    await s.close();
+  });
+
+  it('replaces a conflicting suffix atomically with the new entries', async () => {
+    const dir = await tempDir();
+    let s = await LevelStorage.open(dir);
+    await s.persistReady(ready([entry(1, 1), entry(2, 1), entry(3, 1), entry(4, 1)]));
+    await s.persistReady(ready([entry(3, 2)], { term: 2, vote: '', commit: 2 }));
+    s = await reopen(dir, s);
+    expect(s.load().entries.map((e) => [e.index, e.term])).toEqual([
+      [1, 1],
+      [2, 1],
+      [3, 2],
+    ]);
+    await s.close();
+  });
+
+  it('compacts below a local snapshot and restarts from the snapshot plus the rest of the log', async () => {
+    const dir = await tempDir();
+    let s = await LevelStorage.open(dir);
+    await s.persistReady(
+      ready(
+        [1, 2, 3, 4, 5].map((i) => entry(i, 1)),
+        { term: 1, vote: '', commit: 5 },
+      ),
+    );
+    const snap: Snapshot = { meta: { index: 3, term: 1, conf }, data: Uint8Array.of(9, 9) };
+    await s.snapshots.save(snap);
+    await s.compact(3);
+    s = await reopen(dir, s);
+    expect(s.load().snapshot?.meta).toEqual(snap.meta);
+    expect([...s.load().snapshot!.data]).toEqual([9, 9]);
+    expect(s.load().entries.map((e) => e.index)).toEqual([4, 5]);
+    await s.close();
+  });
+
+  it("installs a leader's snapshot that conflicts with the log, dropping the superseded suffix", async () => {
+    const dir = await tempDir();
+    let s = await LevelStorage.open(dir);
+    await s.persistReady(ready([entry(1, 1), entry(2, 1), entry(3, 1)], { term: 1, vote: '', commit: 1 }));
+    const snap: Snapshot = { meta: { index: 5, term: 3, conf }, data: Uint8Array.of(1) };
+    await s.persistReady(ready([], { term: 3, vote: '', commit: 5 }, snap));
+    await s.persistReady(ready([entry(6, 3)]));
+    s = await reopen(dir, s);
+    expect(s.load().snapshot?.meta.index).toBe(5);
+    expect(s.load().entries.map((e) => [e.index, e.term])).toEqual([[6, 3]]);
+    await s.close();
+  });
+
+  it('behaves like MemoryStorage under any sequence of Readies and compactions (model check)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.record({
+              kind: fc.constant('append' as const),
+              back: fc.nat(3),
+              count: fc.integer({ min: 1, max: 4 }),
+            }),
+            fc.record({ kind: fc.constant('compact' as const), keep: fc.nat(3) }),
+          ),
+          { maxLength: 12 },
+        ),
+        async (ops) => {
+          const dir = await tempDir();
+          let s = await LevelStorage.open(dir);
+          const model = new MemoryStorage();
+          let term = 1;
+          for (const op of ops) {
+            const last = model.log.lastIndexSync();
+            if (op.kind === 'append') {
+              term++;
+              const from = Math.max(model.log.firstIndexSync(), last + 1 - op.back, 1);
+              const es = Array.from({ length: op.count }, (_, k) => entry(from + k, term));
+              const rd = ready(es, { term, vote: '', commit: model.log.firstIndexSync() - 1 });
+              model.persistReadySync(rd);
+              await s.persistReady(rd);
+            } else {
+              const index = last - op.keep;
+              if (index < model.log.firstIndexSync()) continue;
+              const snap: Snapshot = {
+                meta: { index, term: model.log.entriesSync(index, index + 1)[0]!.term, conf },
+                data: Uint8Array.of(index),
+              };
+              model.installSnapshotSync(snap);
+              await s.snapshots.save(snap);
+              await s.compact(index);
+            }
+          }
+          s = await reopen(dir, s);
+          expect(normalize(s.load())).toEqual(normalize(model.loadSync()));
+          await s.close();
+        },
+      ),
+      {
+        numRuns: 25,
+        seed: Number(process.env.FC_SEED ?? 0x1e7e1),
+        ...(process.env.FC_PATH ? { path: process.env.FC_PATH } : {}),
+      },
+    );
+  });
+});
+
+describe('LevelStorage refuses corrupt data and says where', () => {
+  async function withRaw(
+    dir: string,
+    fn: (db: Level<Uint8Array, Uint8Array>) => Promise<void>,
+  ): Promise<void> {
+    const db = new Level<Uint8Array, Uint8Array>(join(dir, 'raft-log'), {
+      keyEncoding: 'view',
+      valueEncoding: 'view',
+    });
+    await db.open();
+    try {
+      await fn(db);
+    } finally {
+      await db.close();
+    }
+  }
+
+  async function seeded(): Promise<string> {
+    const dir = await tempDir();
+    const s = await LevelStorage.open(dir);
+    await s.persistReady(
+      ready(
+        [1, 2, 3, 4].map((i) => entry(i, 1)),
+        { term: 1, vote: '', commit: 4 },
+      ),
+    );
+    await s.close();
+    return dir;
+  }
+
+  async function openError(dir: string): Promise<StorageCorruptionError> {
+    const error = await LevelStorage.open(dir).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(StorageCorruptionError);
+    return error as StorageCorruptionError;
+  }
+
+  it('a flipped bit in an entry', async () => {
+    const dir = await seeded();
+    await withRaw(dir, async (db) => {
+      const value = new Uint8Array((await db.get(indexKey(0x65, 3)))!);
+      value[value.length - 1]! ^= 0x01;
+      await db.put(indexKey(0x65, 3), value);
+    });
+    const error = await openError(dir);
+    expect(error.code).toBe('CORRUPT');
+    expect(error.index).toBe(3);
+    expect(error.message).toContain(dir);
+    expect(error.message).toContain('checksum mismatch');
+  });
+
+  it('a gap in the log', async () => {
+    const dir = await seeded();
+    await withRaw(dir, (db) => db.del(indexKey(0x65, 2)));
+    const error = await openError(dir);
+    expect(error.message).toMatch(/gap in the log: expected index 2, found 3/);
+  });
+
+  it('a hard state that commits past the end of the log', async () => {
+    const dir = await seeded();
+    await withRaw(dir, async (db) => {
+      await db.del(indexKey(0x65, 4));
+      await db.del(indexKey(0x65, 3));
+    });
+    const error = await openError(dir);
+    expect(error.message).toMatch(/commits index 4 but the log ends at 2/);
+  });
+
+  it('a damaged snapshot file, named in the error', async () => {
+    const dir = await seeded();
+    const s = await LevelStorage.open(dir);
+    await s.snapshots.save({ meta: { index: 2, term: 1, conf }, data: Uint8Array.of(1, 2, 3, 4) });
+    await s.close();
+    const snapDir = join(dir, 'snapshots');
+    const [name] = (await readdir(snapDir)).filter((n) => n.endsWith('.snap'));
+    await writeFile(
+      join(snapDir, name!),
+      Uint8Array.of(0x46, 0x4c, 0x53, 0x4e, 1, 0, 0, 0, 0, 0, 0, 0, 0, 7),
+    );
+    const error = await openError(dir);
+    expect(error.message).toContain(name!);
+    expect(error.message).toContain('checksum mismatch');
+  });
+
+  it('ignores and removes a snapshot whose save crashed before its rename', async () => {
+    const dir = await seeded();
+    const snapDir = join(dir, 'snapshots');
+    await writeFile(join(snapDir, 'snap-00000000000000000009-1.snap.tmp'), 'half written');
+    const s = await LevelStorage.open(dir);
+    expect(s.load().snapshot).toBeUndefined();
+    expect(await readdir(snapDir)).toEqual([]);
+    await s.close();
+  });
+});
