@@ -21,4 +21,7 @@ export { type PeerStatus, RaftCore, type RaftStatus } from './core/raft.ts';
 export { seededRng } from './core/rng.ts';
 export * from './core/types.ts';
 export { MemoryLogStore, MemorySnapshotStore, MemoryStableStore, MemoryStorage } from './storage/memory.ts';
+export { LevelStorage } from './storage/level-storage.ts';
+export { FileSnapshotStore } from './storage/file-snapshot-store.ts';
+export { StorageCorruptionError } from './storage/corruption-error.ts';
 export type { LogStore, RaftStorage, SnapshotStore, StableStore } from './storage/types.ts';
