@@ -20,8 +20,32 @@ export { RaftError, type RaftErrorCode } from './core/errors.ts';
 export { type PeerStatus, RaftCore, type RaftStatus } from './core/raft.ts';
 export { seededRng } from './core/rng.ts';
 export * from './core/types.ts';
-export { MemoryLogStore, MemorySnapshotStore, MemoryStableStore, MemoryStorage } from './storage/memory.ts';
-export { LevelStorage } from './storage/level-storage.ts';
-export { FileSnapshotStore } from './storage/file-snapshot-store.ts';
+export { type Logger, noopLogger } from './logger.ts';
+export {
+  DEFAULT_SNAPSHOT_BYTES,
+  DEFAULT_SNAPSHOT_ENTRIES,
+  DEFAULT_TICK_MS,
+  RaftServer,
+  type RaftServerEvents,
+  type RaftServerOptions,
+  type StateMachine,
+} from './runtime/raft-server.ts';
 export { StorageCorruptionError } from './storage/corruption-error.ts';
-export type { LogStore, RaftStorage, SnapshotStore, StableStore } from './storage/types.ts';
+export { FileSnapshotStore } from './storage/file-snapshot-store.ts';
+export { LevelStorage } from './storage/level-storage.ts';
+export { MemoryLogStore, MemorySnapshotStore, MemoryStableStore, MemoryStorage } from './storage/memory.ts';
+export type { LogStore, NodeStorage, RaftStorage, SnapshotStore, StableStore } from './storage/types.ts';
+export { MemoryNetwork, MemoryTransport, type MemoryTransportOptions } from './transport/memory-transport.ts';
+export type { MessageHandler, PeerStats, Transport, TransportStats } from './transport/transport.ts';
+export {
+  DEFAULT_BACKOFF,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_MAX_FRAME_BYTES,
+  DEFAULT_MAX_QUEUE_BYTES,
+  DEFAULT_MAX_QUEUE_MESSAGES,
+  DEFAULT_PATH,
+  DEFAULT_PING_INTERVAL_MS,
+  type TlsOptions,
+  type WsTransportOptions,
+} from './transport/ws-options.ts';
+export { WsTransport } from './transport/ws-transport.ts';

@@ -6,14 +6,18 @@ export type RaftErrorCode =
   | 'NOT_LEADER'
   /** A leadership transfer is under way; proposals are refused until it ends (§3.10). */
   | 'TRANSFER_IN_PROGRESS'
-  /** Too many uncommitted entries: back off and retry. */
+  /** Too many uncommitted entries, or the entry lost to a leader change: it was not applied; retry. */
   | 'PROPOSAL_DROPPED'
   /** A configuration change is already in the log but not yet committed. */
   | 'CONF_CHANGE_PENDING'
   /** The configuration change makes no sense for the current membership. */
   | 'INVALID_CONF_CHANGE'
   /** A caller broke the contract (bad options, a snapshot index beyond what was applied, …). */
-  | 'INVALID_ARGUMENT';
+  | 'INVALID_ARGUMENT'
+  /** The node was closed before the operation finished. */
+  | 'CLOSED'
+  /** The proposal may or may not have been applied (the node jumped past it by installing a snapshot). */
+  | 'UNKNOWN_OUTCOME';
 
 export interface RaftErrorOptions {
   readonly leaderId?: NodeId;

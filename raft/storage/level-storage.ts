@@ -5,7 +5,7 @@ import type { Entry, HardState, PersistedState, Ready, Snapshot } from '../core/
 import { StorageCorruptionError } from './corruption-error.ts';
 import { FileSnapshotStore } from './file-snapshot-store.ts';
 import { decodeRecord, encodeRecord, indexKey, keyIndex } from './record-codec.ts';
-import type { LogStore, RaftStorage, StableStore } from './types.ts';
+import type { LogStore, NodeStorage, RaftStorage, StableStore } from './types.ts';
 
 const ENTRY = 0x65; // 'e' + 8-byte big-endian index
 const HARD_STATE = Uint8Array.of(0x68); // 'h'
@@ -22,7 +22,7 @@ type BatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'de
  * whole log: any checksum mismatch, gap or impossible hard state throws
  * StorageCorruptionError naming the directory and index.
  */
-export class LevelStorage implements RaftStorage {
+export class LevelStorage implements RaftStorage, NodeStorage {
   readonly log: LogStore;
   readonly stable: StableStore;
   /** Index of the first stored entry, and of the last (first - 1 when empty). */
@@ -217,6 +217,12 @@ export class LevelStorage implements RaftStorage {
     if (ready.hardState !== undefined)
       ops.push({ type: 'put', key: HARD_STATE, value: encodeRecord(ready.hardState) });
     await this.write(ops);
+  }
+
+  /** Saves a local FSM snapshot, then drops the log it covers. */
+  async saveSnapshot(snapshot: Snapshot): Promise<void> {
+    await this.snapshots.save(snapshot);
+    await this.compact(snapshot.meta.index);
   }
 
   async close(): Promise<void> {

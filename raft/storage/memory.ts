@@ -1,5 +1,5 @@
 import type { Entry, HardState, PersistedState, Ready, Snapshot } from '../core/types.ts';
-import type { LogStore, RaftStorage, SnapshotStore, StableStore } from './types.ts';
+import type { LogStore, NodeStorage, RaftStorage, SnapshotStore, StableStore } from './types.ts';
 
 /**
  * In-memory LogStore. Besides the async interface it offers synchronous
@@ -118,7 +118,7 @@ export class MemorySnapshotStore implements SnapshotStore {
  * simulator persists each Ready with `persistReadySync` and rebuilds a crashed
  * node from `loadSync` alone.
  */
-export class MemoryStorage implements RaftStorage {
+export class MemoryStorage implements RaftStorage, NodeStorage {
   readonly log = new MemoryLogStore();
   readonly stable = new MemoryStableStore();
   readonly snapshots = new MemorySnapshotStore();
@@ -154,5 +154,23 @@ export class MemoryStorage implements RaftStorage {
       ...(hardState === undefined ? {} : { hardState }),
       ...(snapshot === undefined ? {} : { snapshot }),
     };
+  }
+
+  load(): PersistedState {
+    return this.loadSync();
+  }
+
+  persistReady(ready: Ready): Promise<void> {
+    this.persistReadySync(ready);
+    return Promise.resolve();
+  }
+
+  saveSnapshot(snapshot: Snapshot): Promise<void> {
+    this.installSnapshotSync(snapshot);
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
   }
 }

@@ -1,4 +1,4 @@
-import type { Entry, HardState, Snapshot } from '../core/types.ts';
+import type { Entry, HardState, PersistedState, Ready, Snapshot } from '../core/types.ts';
 
 /**
  * The log on stable storage. `append` replaces any stored entry at the first
@@ -34,4 +34,18 @@ export interface RaftStorage {
   readonly log: LogStore;
   readonly stable: StableStore;
   readonly snapshots: SnapshotStore;
+}
+
+/**
+ * What the runtime needs from a node's storage, whatever backs it: the state
+ * to start from, step 1 of every Ready, and local snapshots.
+ */
+export interface NodeStorage {
+  /** The verified state to build the core from. */
+  load(): PersistedState;
+  /** Persists a Ready's snapshot, entries and hard state durably, in that order. */
+  persistReady(ready: Ready): Promise<void>;
+  /** Saves a local FSM snapshot, then drops the log it covers. */
+  saveSnapshot(snapshot: Snapshot): Promise<void>;
+  close(): Promise<void>;
 }

@@ -1,0 +1,255 @@
+import { randomInt } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { RaftOptions } from '../core/config.ts';
+import { RaftError } from '../core/errors.ts';
+import { RaftCore, type RaftStatus } from '../core/raft.ts';
+import type { ConfChange, Entry, NodeId, Ready, Rng, Role, SoftState } from '../core/types.ts';
+import { type Logger, noopLogger } from '../logger.ts';
+import type { NodeStorage } from '../storage/types.ts';
+import type { Transport } from '../transport/transport.ts';
+import { PendingRequests } from './pending-requests.ts';
+
+/** The replicated state machine a RaftServer drives. `apply` is deterministic: no clock, no randomness. */
+export interface StateMachine<R = unknown> {
+  apply(data: Uint8Array, index: number): R;
+  /** The whole state at the last applied index. */
+  snapshot(): Uint8Array | Promise<Uint8Array>;
+  restore(data: Uint8Array): void | Promise<void>;
+}
+
+export const DEFAULT_TICK_MS = 100;
+/** Take an FSM snapshot after this many entries applied since the last one… */
+export const DEFAULT_SNAPSHOT_ENTRIES = 10_000;
+/** …or this many bytes of entry data, whichever comes first. */
+export const DEFAULT_SNAPSHOT_BYTES = 64 * 1024 * 1024;
+
+export interface RaftServerOptions<R> {
+  /** The core's options; `rng` defaults to a cryptographic source. */
+  readonly raft: Omit<RaftOptions, 'rng'> & { readonly rng?: Rng };
+  readonly storage: NodeStorage;
+  readonly transport: Transport;
+  readonly fsm: StateMachine<R>;
+  readonly tickMs?: number;
+  readonly snapshotEntries?: number;
+  readonly snapshotBytes?: number;
+  readonly logger?: Logger;
+}
+
+export interface RaftServerEvents {
+  leaderChanged: [leader: NodeId, term: number];
+  roleChanged: [role: Role, term: number];
+  applied: [index: number];
+  /** Storage or the FSM failed: the server has stopped itself (safety first). */
+  fatal: [error: unknown];
+}
+
+const cryptoRng: Rng = { int: (max) => randomInt(max) };
+
+/**
+ * One Raft node at run time: owns the tick timer and the Ready loop
+ * (persist → send → apply → advance, one Ready at a time, per the core's
+ * contract), feeds peer messages to the core, applies committed entries to
+ * the FSM, snapshots by entry count and bytes, and answers proposals and
+ * linearizable reads with promises.
+ */
+export class RaftServer<R = unknown> extends EventEmitter<RaftServerEvents> {
+  readonly id: NodeId;
+  private readonly core: RaftCore;
+  private readonly pending = new PendingRequests();
+  private readonly logger: Logger;
+  private readonly snapshotEntries: number;
+  private readonly snapshotBytes: number;
+  private timer: NodeJS.Timeout | undefined;
+  private pumping: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+  private bytesSinceSnapshot = 0;
+  private lastSoftState: SoftState = { leader: '', role: 'follower', term: 0 };
+  private readCounter = 0;
+
+  private constructor(
+    private readonly options: RaftServerOptions<R>,
+    core: RaftCore,
+  ) {
+    super();
+    this.core = core;
+    this.id = core.id;
+    this.logger = options.logger ?? noopLogger;
+    this.snapshotEntries = options.snapshotEntries ?? DEFAULT_SNAPSHOT_ENTRIES;
+    this.snapshotBytes = options.snapshotBytes ?? DEFAULT_SNAPSHOT_BYTES;
+  }
+
+  /** Builds the core from storage, restores the FSM from the latest snapshot, then starts ticking and talking. */
+  static async start<R>(options: RaftServerOptions<R>): Promise<RaftServer<R>> {
+    const persisted = options.storage.load();
+    if (persisted.snapshot !== undefined) await options.fsm.restore(persisted.snapshot.data);
+    const core = new RaftCore({ ...options.raft, rng: options.raft.rng ?? cryptoRng }, persisted);
+    const server = new RaftServer(options, core);
+    options.transport.onMessage((m) => {
+      if (server.closing !== undefined) return;
+      server.core.step(m);
+      server.kick();
+    });
+    await options.transport.start();
+    server.timer = setInterval(() => {
+      server.core.tick();
+      server.kick();
+    }, options.tickMs ?? DEFAULT_TICK_MS);
+    server.kick();
+    return server;
+  }
+
+  status(): RaftStatus {
+    return this.core.status();
+  }
+
+  /** Resolves with the FSM's result once the entry is applied here; rejects NOT_LEADER, PROPOSAL_DROPPED, … */
+  propose(data: Uint8Array): Promise<R> {
+    this.assertOpen();
+    const { index, term } = this.core.propose(data);
+    this.kick();
+    return this.pending.addProposal(index, term) as Promise<R>;
+  }
+
+  /** Resolves once the configuration change is applied here. */
+  async proposeConfChange(change: ConfChange): Promise<void> {
+    this.assertOpen();
+    const { index, term } = this.core.proposeConfChange(change);
+    this.kick();
+    await this.pending.addProposal(index, term);
+  }
+
+  /**
+   * A linearizable read barrier (§6.4): resolves with an index once this
+   * node has applied at least that far and a quorum confirmed the leader.
+   * Serve the read from the FSM right after.
+   */
+  readIndex(): Promise<number> {
+    this.assertOpen();
+    const ctx = `${this.id}:${++this.readCounter}`;
+    const result = this.pending.addRead(ctx);
+    try {
+      this.core.readIndex(ctx);
+    } catch (error) {
+      this.pending.readDropped(ctx, this.core.leader);
+      throw error;
+    }
+    this.kick();
+    return result;
+  }
+
+  transferLeadership(to: NodeId): void {
+    this.assertOpen();
+    this.core.transferLeadership(to);
+    this.kick();
+  }
+
+  private assertOpen(): void {
+    if (this.closing !== undefined) throw new RaftError('CLOSED', `node ${this.id} is closed`);
+  }
+
+  /** Runs the Ready loop unless it is already running; reruns it if more work arrived meanwhile. */
+  private kick(): void {
+    if (this.pumping !== undefined || this.closing !== undefined) return;
+    this.pumping = this.pump()
+      .catch((error: unknown) => this.fail(error))
+      .finally(() => {
+        this.pumping = undefined;
+        if (this.closing === undefined && this.core.hasReady()) this.kick();
+      });
+  }
+
+  private async pump(): Promise<void> {
+    while (this.closing === undefined && this.core.hasReady()) {
+      const rd = this.core.ready();
+      await this.options.storage.persistReady(rd);
+      for (const m of rd.messages) this.options.transport.send(m);
+      await this.applyReady(rd);
+      this.core.advance(rd);
+      this.pending.releaseReads(this.core.appliedIndex);
+      this.announce(rd);
+      await this.maybeSnapshot();
+    }
+  }
+
+  private async applyReady(rd: Ready): Promise<void> {
+    if (rd.snapshot !== undefined) {
+      await this.options.fsm.restore(rd.snapshot.data);
+      this.pending.skippedTo(rd.snapshot.meta.index);
+      this.bytesSinceSnapshot = 0;
+    }
+    for (const entry of rd.committed) this.applyEntry(entry);
+    for (const rs of rd.readStates) this.pending.readConfirmed(rs.ctx, rs.index);
+    for (const ctx of rd.droppedReads) this.pending.readDropped(ctx, this.core.leader);
+  }
+
+  private applyEntry(entry: Entry): void {
+    let result: unknown;
+    if (entry.type === 'normal' && entry.data.byteLength > 0) {
+      result = this.options.fsm.apply(entry.data, entry.index);
+      this.bytesSinceSnapshot += entry.data.byteLength;
+    }
+    this.pending.applied(entry.index, entry.term, result);
+  }
+
+  private announce(rd: Ready): void {
+    const last = rd.committed.at(-1);
+    if (last !== undefined) this.emit('applied', last.index);
+    const soft = rd.softState;
+    if (soft === undefined) return;
+    const previous = this.lastSoftState;
+    this.lastSoftState = soft;
+    if (soft.role !== previous.role || soft.term !== previous.term)
+      this.emit('roleChanged', soft.role, soft.term);
+    if (soft.leader !== previous.leader) this.emit('leaderChanged', soft.leader, soft.term);
+    this.logger.info(
+      { nodeId: this.id, term: soft.term, role: soft.role, leader: soft.leader },
+      'raft state changed',
+    );
+  }
+
+  private async maybeSnapshot(): Promise<void> {
+    const applied = this.core.appliedIndex;
+    const since = applied - (this.core.snapshotMeta?.index ?? 0);
+    if (since === 0 || (since < this.snapshotEntries && this.bytesSinceSnapshot < this.snapshotBytes)) return;
+    // The pump is sequential, so nothing is applied while the FSM serialises itself.
+    const data = await this.options.fsm.snapshot();
+    this.core.compact(applied, data);
+    await this.options.storage.saveSnapshot({ meta: this.core.snapshotMeta!, data });
+    this.bytesSinceSnapshot = 0;
+  }
+
+  /** Storage or FSM failure: continuing could ack what is not durable, so stop. */
+  private fail(error: unknown): void {
+    this.logger.error(
+      { nodeId: this.id, err: error },
+      'raft server stopped after a storage or state machine failure',
+    );
+    this.emit('fatal', error);
+    void this.close();
+  }
+
+  /** Stops ticking, finishes the Ready in progress, closes transport and storage. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    clearInterval(this.timer);
+    const errors: unknown[] = [];
+    await this.pumping?.catch(() => undefined);
+    this.pending.rejectAll(new RaftError('CLOSED', `node ${this.id} closed`));
+    for (const step of [() => this.options.transport.close(), () => this.options.storage.close()]) {
+      try {
+        await step();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    if (errors.length > 0) throw new AggregateError(errors, `closing node ${this.id} failed`);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}

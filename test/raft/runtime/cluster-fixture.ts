@@ -1,0 +1,119 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NodeId } from '../../../raft/core/types.ts';
+import { RaftServer, type StateMachine } from '../../../raft/runtime/raft-server.ts';
+import { LevelStorage } from '../../../raft/storage/level-storage.ts';
+import { MemoryStorage } from '../../../raft/storage/memory.ts';
+import type { NodeStorage } from '../../../raft/storage/types.ts';
+import { MemoryNetwork } from '../../../raft/transport/memory-transport.ts';
+
+/** A state machine that records every applied command, so replicas can be compared exactly. */
+export class ListFsm implements StateMachine<number> {
+  items: string[] = [];
+  apply(data: Uint8Array): number {
+    this.items.push(new TextDecoder().decode(data));
+    return this.items.length;
+  }
+  snapshot(): Uint8Array {
+    return new TextEncoder().encode(JSON.stringify(this.items));
+  }
+  restore(data: Uint8Array): void {
+    this.items = JSON.parse(new TextDecoder().decode(data)) as string[];
+  }
+}
+
+/** Polls `condition` until it holds or `timeoutMs` passes (then throws with `what`). */
+export async function waitFor(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+/** Three (or more) RaftServers over a MemoryNetwork, on memory or level storage. */
+export class RuntimeCluster {
+  readonly network = new MemoryNetwork();
+  readonly servers = new Map<NodeId, RaftServer<number>>();
+  readonly fsms = new Map<NodeId, ListFsm>();
+  private readonly dirs = new Map<NodeId, string>();
+  private readonly memory = new Map<NodeId, MemoryStorage>();
+
+  constructor(
+    readonly ids: readonly NodeId[],
+    private readonly durable: 'memory' | 'level',
+    private readonly extra: { snapshotEntries?: number } = {},
+  ) {}
+
+  async startAll(): Promise<void> {
+    for (const id of this.ids) await this.start(id);
+  }
+
+  private async storageFor(id: NodeId): Promise<NodeStorage> {
+    if (this.durable === 'memory') {
+      let storage = this.memory.get(id);
+      if (storage === undefined) {
+        storage = new MemoryStorage();
+        this.memory.set(id, storage);
+      }
+      return storage;
+    }
+    let dir = this.dirs.get(id);
+    if (dir === undefined) {
+      dir = await mkdtemp(join(tmpdir(), `flotilla-runtime-${id}-`));
+      this.dirs.set(id, dir);
+    }
+    return LevelStorage.open(dir);
+  }
+
+  async start(id: NodeId): Promise<RaftServer<number>> {
+    const transport = this.network.transport(id);
+    for (const peer of this.ids) if (peer !== id) transport.addPeer(peer, '');
+    const fsm = new ListFsm();
+    const server = await RaftServer.start<number>({
+      raft: { id, bootstrap: this.ids, electionTicks: 10, heartbeatTicks: 1 },
+      storage: await this.storageFor(id),
+      transport,
+      fsm,
+      tickMs: 10,
+      ...(this.extra.snapshotEntries === undefined ? {} : { snapshotEntries: this.extra.snapshotEntries }),
+    });
+    this.servers.set(id, server);
+    this.fsms.set(id, fsm);
+    return server;
+  }
+
+  async stop(id: NodeId): Promise<void> {
+    await this.servers.get(id)?.close();
+    this.servers.delete(id);
+  }
+
+  server(id: NodeId): RaftServer<number> {
+    const s = this.servers.get(id);
+    if (s === undefined) throw new Error(`${id} is not running`);
+    return s;
+  }
+
+  /** Waits until the running servers agree on one leader, and returns it. */
+  async leader(): Promise<RaftServer<number>> {
+    let found: RaftServer<number> | undefined;
+    await waitFor('a leader', () => {
+      const running = [...this.servers.values()];
+      const leaders = running.filter((s) => s.status().role === 'leader');
+      const only = leaders[0];
+      if (leaders.length !== 1 || only === undefined) return false;
+      const followers = running.filter((s) => s.status().leader === only.id).length;
+      found = followers > running.length / 2 ? only : undefined;
+      return found !== undefined;
+    });
+    return found!;
+  }
+
+  async close(): Promise<void> {
+    for (const id of [...this.servers.keys()]) await this.stop(id);
+    for (const dir of this.dirs.values()) await rm(dir, { recursive: true, force: true });
+  }
+}

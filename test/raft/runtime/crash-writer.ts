@@ -1,0 +1,62 @@
+/**
+ * Child process for crash-recovery.test.ts. A single-node cluster on level
+ * storage in argv[2].
+ *   mode "write":  proposes as fast as it can (64 in flight) and prints
+ *                  `ack <index> <value>` for every acknowledged proposal,
+ *                  until it is killed.
+ *   mode "verify": applies everything committed and prints the FSM's items
+ *                  as one JSON line, then exits.
+ */
+import { RaftServer } from '../../../raft/runtime/raft-server.ts';
+import { LevelStorage } from '../../../raft/storage/level-storage.ts';
+import { MemoryNetwork } from '../../../raft/transport/memory-transport.ts';
+import { ListFsm } from './cluster-fixture.ts';
+
+const [dir, mode] = process.argv.slice(2);
+if (dir === undefined || (mode !== 'write' && mode !== 'verify')) {
+  process.stderr.write('usage: crash-writer.ts DIR write|verify\n');
+  process.exit(2);
+}
+
+const fsm = new ListFsm();
+const storage = await LevelStorage.open(dir);
+const server = await RaftServer.start<number>({
+  raft: { id: 'solo', bootstrap: ['solo'], electionTicks: 2, heartbeatTicks: 1 },
+  storage,
+  transport: new MemoryNetwork().transport('solo'),
+  fsm,
+  tickMs: 5,
+  snapshotEntries: 300,
+});
+await new Promise<void>((resolve) => {
+  const check = (): void => {
+    if (server.status().role === 'leader' && server.status().appliedIndex >= server.status().commitIndex)
+      resolve();
+    else setTimeout(check, 2);
+  };
+  check();
+});
+
+if (mode === 'verify') {
+  // A no-op barrier: once it is applied, everything committed before it is applied too.
+  await server.readIndex();
+  process.stdout.write(`${JSON.stringify(fsm.items)}\n`);
+  await server.close();
+  process.exit(0);
+}
+
+let next = fsm.items.length;
+const propose = (): void => {
+  const value = `w${next++}`;
+  server.propose(new TextEncoder().encode(value)).then(
+    (count) => {
+      process.stdout.write(`ack ${count} ${value}\n`);
+      propose();
+    },
+    (error: unknown) => {
+      process.stderr.write(`proposal failed: ${String(error)}\n`);
+      process.exit(3);
+    },
+  );
+};
+for (let k = 0; k < 64; k++) propose();
