@@ -1,4 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NodeId } from '../../../raft/core/types.ts';
@@ -7,6 +9,8 @@ import { LevelStorage } from '../../../raft/storage/level-storage.ts';
 import { MemoryStorage } from '../../../raft/storage/memory.ts';
 import type { NodeStorage } from '../../../raft/storage/types.ts';
 import { MemoryNetwork } from '../../../raft/transport/memory-transport.ts';
+import type { Transport } from '../../../raft/transport/transport.ts';
+import { WsTransport } from '../../../raft/transport/ws-transport.ts';
 
 /** A state machine that records every applied command, so replicas can be compared exactly. */
 export class ListFsm implements StateMachine<number> {
@@ -34,9 +38,18 @@ export async function waitFor(what: string, condition: () => boolean, timeoutMs 
 
 export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-/** Three (or more) RaftServers over a MemoryNetwork, on memory or level storage. */
+export interface RuntimeClusterOptions {
+  readonly snapshotEntries?: number;
+  /** 'ws': real WebSocket links on 127.0.0.1, one HTTP server per node kept across restarts. */
+  readonly transport?: 'memory' | 'ws';
+}
+
+const TOKEN = 'test-cluster-token';
+
+/** Three (or more) RaftServers over a MemoryNetwork or real sockets, on memory or level storage. */
 export class RuntimeCluster {
   readonly network = new MemoryNetwork();
+  private readonly http = new Map<NodeId, Server>();
   readonly servers = new Map<NodeId, RaftServer<number>>();
   readonly fsms = new Map<NodeId, ListFsm>();
   private readonly dirs = new Map<NodeId, string>();
@@ -45,11 +58,39 @@ export class RuntimeCluster {
   constructor(
     readonly ids: readonly NodeId[],
     private readonly durable: 'memory' | 'level',
-    private readonly extra: { snapshotEntries?: number } = {},
+    private readonly extra: RuntimeClusterOptions = {},
   ) {}
 
   async startAll(): Promise<void> {
+    if (this.extra.transport === 'ws' && this.http.size === 0) {
+      for (const id of this.ids) {
+        const server = createServer();
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+        this.http.set(id, server);
+      }
+    }
     for (const id of this.ids) await this.start(id);
+  }
+
+  private transportFor(id: NodeId): Transport {
+    if (this.extra.transport !== 'ws') {
+      const transport = this.network.transport(id);
+      for (const peer of this.ids) if (peer !== id) transport.addPeer(peer, '');
+      return transport;
+    }
+    const peers: Record<NodeId, string> = {};
+    for (const peer of this.ids) {
+      if (peer !== id) peers[peer] = `127.0.0.1:${(this.http.get(peer)!.address() as AddressInfo).port}`;
+    }
+    return new WsTransport({
+      id,
+      token: TOKEN,
+      peers,
+      server: this.http.get(id)!,
+      backoff: { baseMs: 10, maxMs: 200 },
+      // The HTTP server outlives a stopped node, so a dial to it hangs until this timeout.
+      connectTimeoutMs: 300,
+    });
   }
 
   private async storageFor(id: NodeId): Promise<NodeStorage> {
@@ -70,8 +111,7 @@ export class RuntimeCluster {
   }
 
   async start(id: NodeId): Promise<RaftServer<number>> {
-    const transport = this.network.transport(id);
-    for (const peer of this.ids) if (peer !== id) transport.addPeer(peer, '');
+    const transport = this.transportFor(id);
     const fsm = new ListFsm();
     const server = await RaftServer.start<number>({
       raft: { id, bootstrap: this.ids, electionTicks: 10, heartbeatTicks: 1 },
@@ -114,6 +154,10 @@ export class RuntimeCluster {
 
   async close(): Promise<void> {
     for (const id of [...this.servers.keys()]) await this.stop(id);
+    for (const server of this.http.values()) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
     for (const dir of this.dirs.values()) await rm(dir, { recursive: true, force: true });
   }
 }
