@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Level } from 'level';
 import type { Entry, HardState, PersistedState, Ready, Snapshot } from '../core/types.ts';
+import { type Logger, noopLogger } from '../logger.ts';
 import { StorageCorruptionError } from './corruption-error.ts';
 import { FileSnapshotStore } from './file-snapshot-store.ts';
 import { decodeRecord, encodeRecord, indexKey, keyIndex } from './record-codec.ts';
@@ -29,6 +30,8 @@ export class LevelStorage implements RaftStorage, NodeStorage {
   #first = 1;
   #last = 0;
   #loaded: PersistedState;
+  /** What `open` tolerated and repaired (a torn tail record), for the node's log. */
+  readonly warnings: string[] = [];
 
   private constructor(
     private readonly db: Db,
@@ -50,8 +53,13 @@ export class LevelStorage implements RaftStorage, NodeStorage {
     };
   }
 
-  /** Opens (creating if needed) the storage in `dir` and verifies everything in it. */
-  static async open(dir: string): Promise<LevelStorage> {
+  /**
+   * Opens (creating if needed) the storage in `dir` and verifies everything
+   * in it. A torn last record — beyond the commit index, so never
+   * acknowledged as committed — is dropped and reported through `logger` and
+   * `warnings`; anything else that fails verification throws.
+   */
+  static async open(dir: string, options: { readonly logger?: Logger } = {}): Promise<LevelStorage> {
     await mkdir(dir, { recursive: true });
     const db: Db = new Level(join(dir, 'raft-log'), { keyEncoding: 'view', valueEncoding: 'view' });
     await db.open();
@@ -60,6 +68,7 @@ export class LevelStorage implements RaftStorage, NodeStorage {
       const snapshot = await snapshots.latest();
       const storage = new LevelStorage(db, snapshots, dir, { entries: [] });
       storage.#loaded = await storage.verifyAndLoad(snapshot);
+      for (const warning of storage.warnings) (options.logger ?? noopLogger).warn({ dir }, warning);
       return storage;
     } catch (error) {
       await db.close();
@@ -85,14 +94,26 @@ export class LevelStorage implements RaftStorage, NodeStorage {
       if ('error' in decoded) throw this.corrupt(`first-index record: ${decoded.error}`);
       first = decoded.value as number;
     }
-    const entries: Entry[] = [];
+    const hardState = await this.readHardState();
+    const raw: [number, Uint8Array][] = [];
     for await (const [key, value] of this.db.iterator({
       gte: indexKey(ENTRY, 0),
       lte: indexKey(ENTRY, 2 ** 53),
     })) {
-      const index = keyIndex(key);
+      raw.push([keyIndex(key), value]);
+    }
+    const entries: Entry[] = [];
+    for (const [k, [index, value]] of raw.entries()) {
       const decoded = decodeRecord(value);
-      if ('error' in decoded) throw this.corrupt(`log entry: ${decoded.error}`, index);
+      if ('error' in decoded) {
+        const isTail = k === raw.length - 1;
+        if (!isTail || index <= (hardState?.commit ?? 0))
+          throw this.corrupt(`log entry: ${decoded.error}`, index);
+        // etcd's WAL rule: a torn write at the very end was never fsynced, so never acknowledged.
+        await this.db.del(indexKey(ENTRY, index), { sync: true });
+        this.warnings.push(`dropped a torn record at the tail of the log, index ${index} (${decoded.error})`);
+        break;
+      }
       const entry = decoded.value as Entry;
       if (entry.index !== index)
         throw this.corrupt(`entry stored under index ${index} says ${entry.index}`, index);
@@ -122,12 +143,7 @@ export class LevelStorage implements RaftStorage, NodeStorage {
     } else if (first > 1 && snapshot === undefined) {
       throw this.corrupt(`the log was compacted to ${first - 1} but no snapshot is stored`, first - 1);
     }
-    const hardRaw = await this.db.get(HARD_STATE);
-    let hardState: HardState | undefined;
-    if (hardRaw !== undefined) {
-      const decoded = decodeRecord(hardRaw);
-      if ('error' in decoded) throw this.corrupt(`hard state: ${decoded.error}`);
-      hardState = decoded.value as HardState;
+    if (hardState !== undefined) {
       const last = kept.at(-1)?.index ?? snapIndex;
       if (hardState.commit > last) {
         throw this.corrupt(
@@ -143,6 +159,14 @@ export class LevelStorage implements RaftStorage, NodeStorage {
       ...(hardState === undefined ? {} : { hardState }),
       ...(snapshot === undefined ? {} : { snapshot }),
     };
+  }
+
+  private async readHardState(): Promise<HardState | undefined> {
+    const raw = await this.db.get(HARD_STATE);
+    if (raw === undefined) return undefined;
+    const decoded = decodeRecord(raw);
+    if ('error' in decoded) throw this.corrupt(`hard state: ${decoded.error}`);
+    return decoded.value as HardState;
   }
 
   private async readEntries(lo: number, hi: number): Promise<Entry[]> {

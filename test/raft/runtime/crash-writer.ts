@@ -6,7 +6,9 @@
  *                  until it is killed.
  *   mode "verify": applies everything committed and prints the FSM's items
  *                  as one JSON line, then exits.
+ * Corrupt data ends it with exit code 2 (startOrExit), as a real node.
  */
+import { startOrExit } from '../../../raft/runtime/node-main.ts';
 import { RaftServer } from '../../../raft/runtime/raft-server.ts';
 import { LevelStorage } from '../../../raft/storage/level-storage.ts';
 import { MemoryNetwork } from '../../../raft/transport/memory-transport.ts';
@@ -19,15 +21,21 @@ if (dir === undefined || (mode !== 'write' && mode !== 'verify')) {
 }
 
 const fsm = new ListFsm();
-const storage = await LevelStorage.open(dir);
-const server = await RaftServer.start<number>({
-  raft: { id: 'solo', bootstrap: ['solo'], electionTicks: 2, heartbeatTicks: 1 },
-  storage,
-  transport: new MemoryNetwork().transport('solo'),
-  fsm,
-  tickMs: 5,
-  snapshotEntries: 300,
-});
+const logger = {
+  info: () => {},
+  warn: (obj: object, msg: string) => process.stderr.write(`warn: ${msg} ${JSON.stringify(obj)}\n`),
+  error: (obj: object, msg: string) => process.stderr.write(`error: ${msg} ${JSON.stringify(obj)}\n`),
+};
+const server = await startOrExit(async () =>
+  RaftServer.start<number>({
+    raft: { id: 'solo', bootstrap: ['solo'], electionTicks: 2, heartbeatTicks: 1 },
+    storage: await LevelStorage.open(dir, { logger }),
+    transport: new MemoryNetwork().transport('solo'),
+    fsm,
+    tickMs: 5,
+    snapshotEntries: 300,
+  }),
+);
 await new Promise<void>((resolve) => {
   const check = (): void => {
     if (server.status().role === 'leader' && server.status().appliedIndex >= server.status().commitIndex)

@@ -1,0 +1,125 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Level } from 'level';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Entry } from '../../../raft/core/types.ts';
+import { LevelStorage } from '../../../raft/storage/level-storage.ts';
+import { indexKey } from '../../../raft/storage/record-codec.ts';
+
+/** A node refuses to start on corrupt data with exit code 2 and says where; a torn tail is tolerated and reported. */
+const writer = join(import.meta.dirname, 'crash-writer.ts');
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+const conf = { voters: ['solo'], learners: [], promoting: [] };
+const entries = (from: number, to: number): Entry[] =>
+  Array.from({ length: to - from + 1 }, (_, k) =>
+    from + k === 1
+      ? { type: 'conf', index: 1, term: 1, conf }
+      : { type: 'normal', index: from + k, term: 2, data: new TextEncoder().encode(`w${from + k}`) },
+  );
+
+/** A data directory of node 'solo': entries 1..20, committed up to `commit`, optionally compacted at 10. */
+async function dataDir(commit: number, compacted = false): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'flotilla-corrupt-'));
+  dirs.push(dir);
+  const s = await LevelStorage.open(dir);
+  await s.persistReady({
+    entries: entries(1, 20),
+    hardState: { term: 2, vote: 'solo', commit },
+    messages: [],
+    committed: [],
+    readStates: [],
+    droppedReads: [],
+  });
+  if (compacted) {
+    const items = entries(2, 10).map((e) => (e.type === 'normal' ? new TextDecoder().decode(e.data) : ''));
+    await s.saveSnapshot({
+      meta: { index: 10, term: 2, conf },
+      data: new TextEncoder().encode(JSON.stringify(items)),
+    });
+  }
+  await s.close();
+  return dir;
+}
+
+async function raw(dir: string, fn: (db: Level<Uint8Array, Uint8Array>) => Promise<void>): Promise<void> {
+  const db = new Level<Uint8Array, Uint8Array>(join(dir, 'raft-log'), {
+    keyEncoding: 'view',
+    valueEncoding: 'view',
+  });
+  await db.open();
+  try {
+    await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+async function flipLastByte(dir: string, index: number): Promise<void> {
+  await raw(dir, async (db) => {
+    const value = new Uint8Array((await db.get(indexKey(0x65, index)))!);
+    value[value.length - 1]! ^= 0xff;
+    await db.put(indexKey(0x65, index), value);
+  });
+}
+
+function start(dir: string): { status: number | null; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', writer, dir, 'verify'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe('a node with corrupt data', () => {
+  it('refuses to start on a flipped byte in a committed record, naming directory and index', async () => {
+    const dir = await dataDir(20);
+    await flipLastByte(dir, 7);
+    const run = start(dir);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(dir);
+    expect(run.stderr).toMatch(/at index 7: log entry: checksum mismatch/);
+  });
+
+  it('refuses to start when the middle of the log is missing', async () => {
+    const dir = await dataDir(20);
+    await raw(dir, (db) => db.del(indexKey(0x65, 12)));
+    const run = start(dir);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/gap in the log: expected index 12, found 13/);
+  });
+
+  it('refuses to start when the snapshot the log starts after is gone', async () => {
+    const dir = await dataDir(20, true);
+    const snapDir = join(dir, 'snapshots');
+    for (const name of await readdir(snapDir)) await rm(join(snapDir, name));
+    const run = start(dir);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/compacted to 10 but no snapshot is stored/);
+  });
+
+  it('tolerates a torn last record that was never committed, and reports it', async () => {
+    const dir = await dataDir(19);
+    await flipLastByte(dir, 20);
+    const run = start(dir);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/dropped a torn record at the tail of the log, index 20/);
+    const items = JSON.parse(run.stdout.trim()) as string[];
+    expect(items.slice(0, 18)).toEqual(
+      entries(2, 19).map((e) => (e.type === 'normal' ? new TextDecoder().decode(e.data) : '')),
+    );
+  });
+
+  it('but a damaged last record that was committed is corruption', async () => {
+    const dir = await dataDir(20);
+    await flipLastByte(dir, 20);
+    const run = start(dir);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/at index 20: log entry: checksum mismatch/);
+  });
+});
