@@ -154,7 +154,7 @@ export class InboundServer {
     if ('reason' in checked) {
       this.malformed += 1;
       this.o.logger.warn({ peer, reason: checked.reason }, 'peer connection closed: rejected frame');
-      ws.close(checked.code, checked.reason.slice(0, 120));
+      ws.close(checked.code, closeReason(checked.reason));
       return;
     }
     const m = checked.message;
@@ -186,4 +186,18 @@ export class InboundServer {
     if (m.to !== this.o.id) return { code: CLOSE_POLICY, reason: `frame addressed to ${m.to.slice(0, 40)}` };
     return { message: m };
   }
+}
+
+/**
+ * A close reason within RFC 6455's 123-byte limit. Reasons quote attacker
+ * input (field names), so they are cut by UTF-8 bytes, not characters: ws
+ * throws on a longer one, which would take the node down.
+ */
+export function closeReason(reason: string): string {
+  const bytes = Buffer.from(reason, 'utf8');
+  if (bytes.byteLength <= 123) return reason;
+  // Cutting inside a multi-byte character leaves a replacement char, so re-check after decoding.
+  let cut = bytes.subarray(0, 120).toString('utf8');
+  while (Buffer.byteLength(cut, 'utf8') > 123) cut = cut.slice(0, -1);
+  return cut;
 }

@@ -42,9 +42,10 @@ export interface RuntimeClusterOptions {
   readonly snapshotEntries?: number;
   /** 'ws': real WebSocket links on 127.0.0.1, one HTTP server per node kept across restarts. */
   readonly transport?: 'memory' | 'ws';
+  readonly maxFrameBytes?: number;
 }
 
-const TOKEN = 'test-cluster-token';
+export const TOKEN = 'test-cluster-token';
 
 /** Three (or more) RaftServers over a MemoryNetwork or real sockets, on memory or level storage. */
 export class RuntimeCluster {
@@ -90,7 +91,13 @@ export class RuntimeCluster {
       backoff: { baseMs: 10, maxMs: 200 },
       // The HTTP server outlives a stopped node, so a dial to it hangs until this timeout.
       connectTimeoutMs: 300,
+      ...(this.extra.maxFrameBytes === undefined ? {} : { maxFrameBytes: this.extra.maxFrameBytes }),
     });
+  }
+
+  /** The port a node's peers (and attackers) connect to. */
+  peerPort(id: NodeId): number {
+    return (this.http.get(id)!.address() as AddressInfo).port;
   }
 
   private async storageFor(id: NodeId): Promise<NodeStorage> {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { pack } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
+import { closeReason } from '../../../raft/transport/inbound-server.ts';
 import { decodeMessage, encodeMessage } from '../../../raft/transport/message-codec.ts';
 import { binaries, everyMessage } from './support.ts';
 
@@ -93,6 +94,19 @@ describe('message codec', () => {
         },
       ),
       { ...fcParams, numRuns: 5_000 },
+    );
+  });
+});
+
+describe('close reasons', () => {
+  it('fit the 123-byte limit of RFC 6455 whatever the input characters', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 400 }), (reason) => {
+        const cut = closeReason(reason);
+        expect(Buffer.byteLength(cut, 'utf8')).toBeLessThanOrEqual(123);
+        if (Buffer.byteLength(reason, 'utf8') <= 123) expect(cut).toBe(reason);
+      }),
+      { seed: Number(process.env.FC_SEED ?? 123), numRuns: 2000 },
     );
   });
 });
