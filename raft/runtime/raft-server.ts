@@ -102,39 +102,57 @@ export class RaftServer<R = unknown> extends EventEmitter<RaftServerEvents> {
     return this.core.status();
   }
 
-  /** Resolves with the FSM's result once the entry is applied here; rejects NOT_LEADER, PROPOSAL_DROPPED, … */
+  /**
+   * Resolves with the FSM's result once the entry is applied here. Rejects
+   * (never throws) with RaftError: NOT_LEADER (with the leader's id),
+   * TRANSFER_IN_PROGRESS, PROPOSAL_DROPPED (not applied: retry),
+   * UNKNOWN_OUTCOME, CLOSED.
+   */
   propose(data: Uint8Array): Promise<R> {
-    this.assertOpen();
-    const { index, term } = this.core.propose(data);
-    this.kick();
-    return this.pending.addProposal(index, term) as Promise<R>;
+    return this.settle(() => {
+      const { index, term } = this.core.propose(data);
+      return this.pending.addProposal(index, term) as Promise<R>;
+    });
   }
 
   /** Resolves once the configuration change is applied here. */
   async proposeConfChange(change: ConfChange): Promise<void> {
-    this.assertOpen();
-    const { index, term } = this.core.proposeConfChange(change);
-    this.kick();
-    await this.pending.addProposal(index, term);
+    await this.settle(() => {
+      const { index, term } = this.core.proposeConfChange(change);
+      return this.pending.addProposal(index, term);
+    });
   }
 
   /**
    * A linearizable read barrier (§6.4): resolves with an index once this
    * node has applied at least that far and a quorum confirmed the leader.
-   * Serve the read from the FSM right after.
+   * Serve the read from the FSM right after. Rejects NOT_LEADER when no
+   * leader is known or leadership changed meanwhile.
    */
   readIndex(): Promise<number> {
-    this.assertOpen();
-    const ctx = `${this.id}:${++this.readCounter}`;
-    const result = this.pending.addRead(ctx);
+    return this.settle(() => {
+      const ctx = `${this.id}:${++this.readCounter}`;
+      const result = this.pending.addRead(ctx);
+      try {
+        this.core.readIndex(ctx);
+      } catch (error) {
+        this.pending.readDropped(ctx, this.core.leader);
+        throw error;
+      }
+      return result;
+    });
+  }
+
+  /** Runs a core input; its synchronous refusal becomes a rejected promise, and the Ready loop runs. */
+  private settle<T>(input: () => Promise<T>): Promise<T> {
     try {
-      this.core.readIndex(ctx);
+      this.assertOpen();
+      const result = input();
+      this.kick();
+      return result;
     } catch (error) {
-      this.pending.readDropped(ctx, this.core.leader);
-      throw error;
+      return Promise.reject(error);
     }
-    this.kick();
-    return result;
   }
 
   transferLeadership(to: NodeId): void {

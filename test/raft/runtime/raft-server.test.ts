@@ -27,9 +27,10 @@ describe('RaftServer', () => {
     await cluster.startAll();
     const leader = await cluster.leader();
     const follower = cluster.server(ids.find((id) => id !== leader.id)!);
-    expect(() => follower.propose(enc('x'))).toThrow(
-      expect.objectContaining({ code: 'NOT_LEADER', leaderId: leader.id }),
-    );
+    await expect(follower.propose(enc('x'))).rejects.toMatchObject({
+      code: 'NOT_LEADER',
+      leaderId: leader.id,
+    });
   });
 
   it('serves a linearizable read on a follower after the latest write', async () => {
