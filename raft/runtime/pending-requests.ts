@@ -44,6 +44,14 @@ export class PendingRequests {
     }
   }
 
+  /** This node stopped leading: its proposals may or may not commit under the next leader. */
+  leadershipLost(): void {
+    for (const p of this.proposals.values()) {
+      p.reject(new RaftError('UNKNOWN_OUTCOME', 'leadership was lost before the entry was applied'));
+    }
+    this.proposals.clear();
+  }
+
   addRead(ctx: string): Promise<number> {
     return new Promise((resolve, reject) => this.reads.set(ctx, { index: undefined, resolve, reject }));
   }

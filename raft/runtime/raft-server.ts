@@ -89,7 +89,12 @@ export class RaftServer<R = unknown> extends EventEmitter<RaftServerEvents> {
       server.core.step(m);
       server.kick();
     });
-    await options.transport.start();
+    try {
+      await options.transport.start();
+    } catch (error) {
+      await options.storage.close();
+      throw error;
+    }
     server.timer = setInterval(() => {
       server.core.tick();
       server.kick();
@@ -132,14 +137,10 @@ export class RaftServer<R = unknown> extends EventEmitter<RaftServerEvents> {
   readIndex(): Promise<number> {
     return this.settle(() => {
       const ctx = `${this.id}:${++this.readCounter}`;
-      const result = this.pending.addRead(ctx);
-      try {
-        this.core.readIndex(ctx);
-      } catch (error) {
-        this.pending.readDropped(ctx, this.core.leader);
-        throw error;
-      }
-      return result;
+      // The answer can only come out of a later Ready, so registering after asking is safe,
+      // and a refusal (no leader known) leaves no orphan promise behind.
+      this.core.readIndex(ctx);
+      return this.pending.addRead(ctx);
     });
   }
 
@@ -211,14 +212,18 @@ export class RaftServer<R = unknown> extends EventEmitter<RaftServerEvents> {
 
   private announce(rd: Ready): void {
     const last = rd.committed.at(-1);
-    if (last !== undefined) this.emit('applied', last.index);
+    if (last !== undefined) this.safeEmit('applied', last.index);
     const soft = rd.softState;
     if (soft === undefined) return;
     const previous = this.lastSoftState;
     this.lastSoftState = soft;
+    if (previous.role === 'leader' && soft.role !== 'leader') {
+      // Nothing may ever be written at their indexes again (an idle cluster): settle them now.
+      this.pending.leadershipLost();
+    }
     if (soft.role !== previous.role || soft.term !== previous.term)
-      this.emit('roleChanged', soft.role, soft.term);
-    if (soft.leader !== previous.leader) this.emit('leaderChanged', soft.leader, soft.term);
+      this.safeEmit('roleChanged', soft.role, soft.term);
+    if (soft.leader !== previous.leader) this.safeEmit('leaderChanged', soft.leader, soft.term);
     this.logger.info(
       { nodeId: this.id, term: soft.term, role: soft.role, leader: soft.leader },
       'raft state changed',
@@ -236,14 +241,25 @@ export class RaftServer<R = unknown> extends EventEmitter<RaftServerEvents> {
     this.bytesSinceSnapshot = 0;
   }
 
+  /** Emits an event; a listener that throws is logged and cannot stop the node. */
+  private safeEmit<K extends keyof RaftServerEvents>(event: K, ...args: RaftServerEvents[K]): void {
+    try {
+      (this.emit as (e: K, ...a: RaftServerEvents[K]) => boolean)(event, ...args);
+    } catch (err) {
+      this.logger.error({ nodeId: this.id, event, err }, 'an event listener threw');
+    }
+  }
+
   /** Storage or FSM failure: continuing could ack what is not durable, so stop. */
   private fail(error: unknown): void {
     this.logger.error(
       { nodeId: this.id, err: error },
       'raft server stopped after a storage or state machine failure',
     );
-    this.emit('fatal', error);
-    void this.close();
+    this.safeEmit('fatal', error);
+    this.close().catch((closeError: unknown) =>
+      this.logger.error({ nodeId: this.id, err: closeError }, 'closing after a fatal error failed'),
+    );
   }
 
   /** Stops ticking, finishes the Ready in progress, closes transport and storage. Idempotent. */

@@ -152,6 +152,7 @@ export class LevelStorage implements RaftStorage, NodeStorage {
         );
       }
     }
+    if (snapshot !== undefined) await this.repairAfterSnapshot(entries, kept, snapIndex, first);
     this.#first = kept[0]?.index ?? snapIndex + 1;
     this.#last = kept.at(-1)?.index ?? snapIndex;
     return {
@@ -159,6 +160,27 @@ export class LevelStorage implements RaftStorage, NodeStorage {
       ...(hardState === undefined ? {} : { hardState }),
       ...(snapshot === undefined ? {} : { snapshot }),
     };
+  }
+
+  /**
+   * A crash between saving a snapshot file and the batch that compacts the
+   * log leaves entries the snapshot covers or superseded. Delete them now,
+   * durably, so the stored log is exactly what was loaded: otherwise a later
+   * compaction or append would work against keys it does not know about.
+   */
+  private async repairAfterSnapshot(
+    all: Entry[],
+    kept: Entry[],
+    snapIndex: number,
+    first: number,
+  ): Promise<void> {
+    const keep = new Set(kept.map((e) => e.index));
+    const ops: BatchOp[] = all
+      .filter((e) => !keep.has(e.index))
+      .map((e) => ({ type: 'del' as const, key: indexKey(ENTRY, e.index) }));
+    if (first !== snapIndex + 1)
+      ops.push({ type: 'put', key: FIRST_INDEX, value: encodeRecord(snapIndex + 1) });
+    await this.write(ops);
   }
 
   private async readHardState(): Promise<HardState | undefined> {

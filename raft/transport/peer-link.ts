@@ -86,20 +86,37 @@ export class PeerLink {
   }
 
   private dial(): void {
+    let ws: WebSocket;
+    try {
+      ws = this.open();
+    } catch (err) {
+      // An unparsable address throws from the WebSocket constructor; this may run in a timer,
+      // where a throw would end the process. Log it and keep retrying: the address may be fixed.
+      this.o.logger.warn({ peer: this.peer, address: this.address, err: String(err) }, 'cannot dial peer');
+      this.scheduleRedial();
+      return;
+    }
+    this.attach(ws);
+  }
+
+  private open(): WebSocket {
     const url = peerUrl(this.address, this.o);
-    const ws = new WebSocket(url, {
+    return new WebSocket(url, {
       headers: handshakeHeaders(this.o.token, this.o.id, this.peer),
       handshakeTimeout: this.o.connectTimeoutMs,
       maxPayload: 1024, // the acceptor never sends data frames on this link
       perMessageDeflate: false,
       ...(this.o.tls?.ca === undefined ? {} : { ca: this.o.tls.ca }),
     });
+  }
+
+  private attach(ws: WebSocket): void {
     this.ws = ws;
     ws.on('open', () => {
       if (this.ws !== ws) return;
       this.connected = true;
       this.attempt = 0;
-      this.o.logger.info({ peer: this.peer, url }, 'peer link up');
+      this.o.logger.info({ peer: this.peer, url: ws.url }, 'peer link up');
       this.watchLiveness(ws);
       this.pump();
     });
@@ -111,7 +128,7 @@ export class PeerLink {
       // Logged once per outage, not once per retry.
       if (this.ws === ws && this.attempt === 0) {
         this.o.logger.warn(
-          { peer: this.peer, url, err: describe(err) },
+          { peer: this.peer, url: ws.url, err: describe(err) },
           'peer link failed; retrying with backoff',
         );
       }
