@@ -103,19 +103,17 @@ function reject(r: RaftState, m: AppendRequest): void {
   r.send({ type: 'append-resp', to: m.from, success: false, index: m.prevIndex, hintTerm, hintIndex });
 }
 
+/** Tells the leader our log matches its own up to `index`. */
+function acceptAppend(r: RaftState, leader: string, index: number): void {
+  r.send({ type: 'append-resp', to: leader, success: true, index, hintTerm: 0, hintIndex: 0 });
+}
+
 /** AppendEntries receiver, Figure 2. */
 function handleAppend(r: RaftState, m: AppendRequest): void {
   const log = r.log;
   if (m.prevIndex < log.committed) {
     // Everything up to our commit index is settled; tell the leader where we stand.
-    r.send({
-      type: 'append-resp',
-      to: m.from,
-      success: true,
-      index: log.committed,
-      hintTerm: 0,
-      hintIndex: 0,
-    });
+    acceptAppend(r, m.from, log.committed);
     return;
   }
   const lastNew = log.maybeAppend(m.prevIndex, m.prevTerm, m.entries);
@@ -126,7 +124,7 @@ function handleAppend(r: RaftState, m: AppendRequest): void {
   r.syncConf();
   // Figure 2, rule 5: commit = min(leaderCommit, index of last new entry).
   log.commitTo(Math.min(m.commit, lastNew));
-  r.send({ type: 'append-resp', to: m.from, success: true, index: lastNew, hintTerm: 0, hintIndex: 0 });
+  acceptAppend(r, m.from, lastNew);
 }
 
 function handleHeartbeat(r: RaftState, m: HeartbeatRequest): void {
@@ -154,14 +152,7 @@ function handleSnapshotChunk(r: RaftState, m: SnapshotRequest): void {
   if (m.meta.index <= log.committed) {
     // We already hold everything it covers.
     r.incomingSnapshot = undefined;
-    r.send({
-      type: 'append-resp',
-      to: m.from,
-      success: true,
-      index: log.committed,
-      hintTerm: 0,
-      hintIndex: 0,
-    });
+    acceptAppend(r, m.from, log.committed);
     return;
   }
   let incoming = r.incomingSnapshot;
@@ -188,7 +179,7 @@ function handleSnapshotChunk(r: RaftState, m: SnapshotRequest): void {
   restoreSnapshot(r, { meta: incoming.meta, data });
   // Only the snapshot's last index is known to match the leader: a suffix we kept may still conflict.
   const index = incoming.meta.index;
-  r.send({ type: 'append-resp', to: m.from, success: true, index, hintTerm: 0, hintIndex: 0 });
+  acceptAppend(r, m.from, index);
 }
 
 function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {

@@ -2,11 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Level } from 'level';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Entry } from '../../../raft/core/types.ts';
 import { LevelStorage } from '../../../raft/storage/level-storage.ts';
 import { indexKey } from '../../../raft/storage/record-codec.ts';
+import { withRawLog } from '../storage/support.ts';
 
 /** A node refuses to start on corrupt data with exit code 2 and says where; a torn tail is tolerated and reported. */
 const writer = join(import.meta.dirname, 'crash-writer.ts');
@@ -47,21 +47,8 @@ async function dataDir(commit: number, compacted = false): Promise<string> {
   return dir;
 }
 
-async function raw(dir: string, fn: (db: Level<Uint8Array, Uint8Array>) => Promise<void>): Promise<void> {
-  const db = new Level<Uint8Array, Uint8Array>(join(dir, 'raft-log'), {
-    keyEncoding: 'view',
-    valueEncoding: 'view',
-  });
-  await db.open();
-  try {
-    await fn(db);
-  } finally {
-    await db.close();
-  }
-}
-
 async function flipLastByte(dir: string, index: number): Promise<void> {
-  await raw(dir, async (db) => {
+  await withRawLog(dir, async (db) => {
     const value = new Uint8Array((await db.get(indexKey(0x65, index)))!);
     value[value.length - 1]! ^= 0xff;
     await db.put(indexKey(0x65, index), value);
@@ -88,7 +75,7 @@ describe('a node with corrupt data', () => {
 
   it('refuses to start when the middle of the log is missing', async () => {
     const dir = await dataDir(20);
-    await raw(dir, (db) => db.del(indexKey(0x65, 12)));
+    await withRawLog(dir, (db) => db.del(indexKey(0x65, 12)));
     const run = start(dir);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/gap in the log: expected index 12, found 13/);

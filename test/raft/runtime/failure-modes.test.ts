@@ -7,12 +7,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Entry, HardState, Ready, Snapshot } from '../../../raft/core/types.ts';
+import type { Entry, Snapshot } from '../../../raft/core/types.ts';
 import { RaftServer } from '../../../raft/runtime/raft-server.ts';
 import { LevelStorage } from '../../../raft/storage/level-storage.ts';
 import { MemoryStorage } from '../../../raft/storage/memory.ts';
 import { MemoryNetwork } from '../../../raft/transport/memory-transport.ts';
 import { WsTransport } from '../../../raft/transport/ws-transport.ts';
+import { entry, ready } from '../storage/support.ts';
 import { enc, ListFsm, RuntimeCluster, waitFor } from './cluster-fixture.ts';
 
 const dirs: string[] = [];
@@ -28,21 +29,6 @@ afterEach(async () => {
 });
 
 const conf = { voters: ['a', 'b', 'c'], learners: [], promoting: [] };
-const entry = (index: number, term: number): Entry => ({
-  type: 'normal',
-  index,
-  term,
-  data: new TextEncoder().encode(`e${index}`),
-});
-const ready = (entries: Entry[], hardState?: HardState, snapshot?: Snapshot): Ready => ({
-  entries,
-  messages: [],
-  committed: [],
-  readStates: [],
-  droppedReads: [],
-  ...(hardState === undefined ? {} : { hardState }),
-  ...(snapshot === undefined ? {} : { snapshot }),
-});
 const snap = (index: number, term: number): Snapshot => ({
   meta: { index, term, conf },
   data: new TextEncoder().encode(`snap@${index}`),

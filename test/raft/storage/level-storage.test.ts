@@ -2,13 +2,13 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { Level } from 'level';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Entry, HardState, Ready, Snapshot } from '../../../raft/core/types.ts';
+import type { Snapshot } from '../../../raft/core/types.ts';
 import { StorageCorruptionError } from '../../../raft/storage/corruption-error.ts';
 import { LevelStorage } from '../../../raft/storage/level-storage.ts';
 import { MemoryStorage } from '../../../raft/storage/memory.ts';
 import { indexKey } from '../../../raft/storage/record-codec.ts';
+import { entry, ready, withRawLog } from './support.ts';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -20,21 +20,6 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
-const entry = (index: number, term: number, text = `e${index}`): Entry => ({
-  type: 'normal',
-  index,
-  term,
-  data: new TextEncoder().encode(text),
-});
-const ready = (entries: Entry[], hardState?: HardState, snapshot?: Snapshot): Ready => ({
-  entries,
-  messages: [],
-  committed: [],
-  readStates: [],
-  droppedReads: [],
-  ...(hardState === undefined ? {} : { hardState }),
-  ...(snapshot === undefined ? {} : { snapshot }),
-});
 const conf = { voters: ['a', 'b', 'c'], learners: [], promoting: [] };
 
 /** Compares what two storages would hand the core at start (bytes compared as plain arrays). */
@@ -166,22 +151,6 @@ describe('LevelStorage', () => {
 });
 
 describe('LevelStorage refuses corrupt data and says where', () => {
-  async function withRaw(
-    dir: string,
-    fn: (db: Level<Uint8Array, Uint8Array>) => Promise<void>,
-  ): Promise<void> {
-    const db = new Level<Uint8Array, Uint8Array>(join(dir, 'raft-log'), {
-      keyEncoding: 'view',
-      valueEncoding: 'view',
-    });
-    await db.open();
-    try {
-      await fn(db);
-    } finally {
-      await db.close();
-    }
-  }
-
   async function seeded(): Promise<string> {
     const dir = await tempDir();
     const s = await LevelStorage.open(dir);
@@ -206,7 +175,7 @@ describe('LevelStorage refuses corrupt data and says where', () => {
 
   it('a flipped bit in an entry', async () => {
     const dir = await seeded();
-    await withRaw(dir, async (db) => {
+    await withRawLog(dir, async (db) => {
       const value = new Uint8Array((await db.get(indexKey(0x65, 3)))!);
       value[value.length - 1]! ^= 0x01;
       await db.put(indexKey(0x65, 3), value);
@@ -220,14 +189,14 @@ describe('LevelStorage refuses corrupt data and says where', () => {
 
   it('a gap in the log', async () => {
     const dir = await seeded();
-    await withRaw(dir, (db) => db.del(indexKey(0x65, 2)));
+    await withRawLog(dir, (db) => db.del(indexKey(0x65, 2)));
     const error = await openError(dir);
     expect(error.message).toMatch(/gap in the log: expected index 2, found 3/);
   });
 
   it('a hard state that commits past the end of the log', async () => {
     const dir = await seeded();
-    await withRaw(dir, async (db) => {
+    await withRawLog(dir, async (db) => {
       await db.del(indexKey(0x65, 4));
       await db.del(indexKey(0x65, 3));
     });
