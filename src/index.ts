@@ -1,5 +1,16 @@
 /**
- * The public entry of `flotilla`. The orchestrator (registry, server, SDK)
- * arrives in later issues; for now it re-exports the Raft library.
+ * The public entry of `flotilla`: the Raft library and the replicated
+ * registry. The server and the SDK arrive in later issues.
  */
 export * from '../raft/index.ts';
+export * from './registry/change-history.ts';
+export * from './registry/command-codec.ts';
+export * from './registry/commands.ts';
+export * from './registry/errors.ts';
+export * from './registry/registry.ts';
+export * from './registry/sessions.ts';
+export * from './registry/types.ts';
+export * from './registry/validate-command.ts';
+export * from './registry/validate-deployment.ts';
+export * from './registry/validate-kv.ts';
+export * from './registry/validate-registration.ts';

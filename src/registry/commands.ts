@@ -1,0 +1,79 @@
+/**
+ * The commands the registry applies, and what applying one answers. A command
+ * travels through the Raft log as msgpack bytes (see command-codec.ts).
+ */
+
+import type { ErrorInfo } from './errors.ts';
+import type { DeploymentInput, Health, KvValue, Registration, RoutingPolicy } from './types.ts';
+
+/** Each operation and its arguments. */
+export interface CommandArgs {
+  'service.register': Registration;
+  'service.deregister': { readonly id: string };
+  'instance.health': { readonly id: string; readonly health: Health };
+  'instance.drain': { readonly id: string };
+  'deployment.put': DeploymentInput;
+  'deployment.delete': { readonly id: string };
+  'routing.set': { readonly service: string; readonly policy: RoutingPolicy };
+  'routing.delete': { readonly service: string };
+  'kv.put': { readonly key: string; readonly value: KvValue };
+  'kv.delete': { readonly key: string };
+  /** Writes `value` only if the key holds `expected` (`null`: only if the key is absent). */
+  'kv.cas': { readonly key: string; readonly expected: KvValue | null; readonly value: KvValue };
+}
+
+/** The name of an operation. */
+export type Op = keyof CommandArgs;
+
+/** Every operation, in a stable order. */
+export const OPS: readonly Op[] = [
+  'service.register',
+  'service.deregister',
+  'instance.health',
+  'instance.drain',
+  'deployment.put',
+  'deployment.delete',
+  'routing.set',
+  'routing.delete',
+  'kv.put',
+  'kv.delete',
+  'kv.cas',
+];
+
+/** The operation-specific part of a command. */
+export type CommandBody = { [K in Op]: { readonly op: K; readonly args: CommandArgs[K] } }[Op];
+
+/**
+ * One entry of the log. `now` is the leader's clock (ms since the epoch) when it
+ * proposed the command: the only time apply ever sees. `clientId` and `seq`
+ * (both or neither) make a retried write apply once (Raft dissertation §6.3).
+ */
+export type Command = CommandBody & {
+  readonly now: number;
+  readonly clientId?: string;
+  readonly seq?: number;
+};
+
+/** A successful apply. Fields beyond `revision` appear only for the operations that define them. */
+export interface ApplyOk {
+  readonly ok: true;
+  /** The revision the command made, or the current one when it changed nothing. */
+  readonly revision: number;
+  /** `service.register`, `deployment.put`, `routing.set`: an entry with this id existed and was replaced. */
+  readonly replaced?: boolean;
+  /** `service.deregister`, `deployment.delete`, `routing.delete`, `kv.delete`: something was removed. */
+  readonly deleted?: boolean;
+  /** `instance.health`, `instance.drain`: the instance changed. */
+  readonly changed?: boolean;
+  /** `kv.cas`: the comparison held and the value was written. */
+  readonly succeeded?: boolean;
+}
+
+/** A failed apply: deterministic, and the state is unchanged. */
+export interface ApplyError {
+  readonly ok: false;
+  readonly error: ErrorInfo;
+}
+
+/** What `apply` answers for every command (it never throws on bad input). */
+export type ApplyResult = ApplyOk | ApplyError;

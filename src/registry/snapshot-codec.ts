@@ -1,0 +1,55 @@
+/**
+ * The registry's snapshot format: one plain msgpack value holding the whole
+ * replicated state (sessions and revision included; the change history is not
+ * kept). Encoding is deterministic: the same state, built by the same commands,
+ * gives the same bytes on every node.
+ */
+
+import { Packr } from 'msgpackr';
+import type { Session } from './sessions.ts';
+import type { Deployment, Instance, KvEntry, RoutingPolicy } from './types.ts';
+import { isPlainObject } from './validate-primitives.ts';
+
+/** Bumped whenever the layout changes; restore refuses other formats. */
+export const SNAPSHOT_FORMAT = 1;
+
+/** The snapshot layout. Every collection is an array in the registry's own order. */
+export interface SnapshotData {
+  readonly format: typeof SNAPSHOT_FORMAT;
+  readonly revision: number;
+  readonly appliedIndex: number;
+  readonly clock: number;
+  readonly instances: readonly Instance[];
+  readonly deployments: readonly Deployment[];
+  readonly routing: readonly (readonly [string, RoutingPolicy])[];
+  readonly kv: readonly (readonly [string, KvEntry])[];
+  readonly sessions: readonly (readonly [string, Session])[];
+}
+
+const packr = new Packr({ useRecords: false, moreTypes: false });
+
+/** Encodes a snapshot into fresh, unshared bytes. */
+export function encodeSnapshot(data: SnapshotData): Uint8Array {
+  return new Uint8Array(packr.pack(data));
+}
+
+/** Decodes a snapshot; throws an `Error` naming what is wrong when the bytes are not one. */
+export function decodeSnapshot(bytes: Uint8Array): SnapshotData {
+  const value: unknown = packr.unpack(bytes);
+  if (!isPlainObject(value) || value.format !== SNAPSHOT_FORMAT) {
+    throw new Error(`registry snapshot: not format ${SNAPSHOT_FORMAT}`);
+  }
+  for (const key of ['instances', 'deployments', 'routing', 'kv', 'sessions']) {
+    if (!Array.isArray(value[key])) throw new Error(`registry snapshot: ${key} is not an array`);
+  }
+  for (const key of ['revision', 'appliedIndex', 'clock']) {
+    if (!Number.isSafeInteger(value[key])) throw new Error(`registry snapshot: ${key} is not an integer`);
+  }
+  const data = value as unknown as SnapshotData;
+  // msgpackr decodes binary as Buffer views into the snapshot: copy into plain Uint8Arrays.
+  const kv = data.kv.map(([key, entry]): [string, KvEntry] => [
+    key,
+    entry.value instanceof Uint8Array ? { ...entry, value: new Uint8Array(entry.value) } : entry,
+  ]);
+  return { ...data, kv };
+}
