@@ -3,6 +3,9 @@
  * registry. The server and the SDK arrive in later issues.
  */
 export * from '../raft/index.ts';
+export * from './config/cluster-config.ts';
+export * from './config/config-error.ts';
+export * from './config/load-config.ts';
 export * from './registry/change-history.ts';
 export * from './registry/command-codec.ts';
 export * from './registry/commands.ts';
