@@ -33,6 +33,15 @@ describe('layering', () => {
     expect(offenders.map((f) => relative(root, f))).toEqual([]);
   });
 
+  it('src/ reaches raft/ only through raft/index.ts', () => {
+    const offenders = sourceFiles(join(root, 'src')).filter((f) =>
+      importsOf(readFileSync(f, 'utf8')).some(
+        (spec) => /(^|\/)raft\//.test(spec) && !spec.endsWith('raft/index.ts'),
+      ),
+    );
+    expect(offenders.map((f) => relative(root, f))).toEqual([]);
+  });
+
   it('raft/core is pure: no timers, clocks, randomness, sockets or files', () => {
     const forbidden = [
       /\bMath\.random\b/,
