@@ -19,10 +19,6 @@ export class Inflights {
 
   constructor(readonly capacity: number) {}
 
-  get count(): number {
-    return this.lastIndexes.length;
-  }
-
   full(): boolean {
     return this.lastIndexes.length >= this.capacity;
   }

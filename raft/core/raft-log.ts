@@ -57,11 +57,6 @@ export class RaftLog {
     return this.entries[index - this.snapIndex - 1]!.term;
   }
 
-  entry(index: number): Entry | undefined {
-    if (index <= this.snapIndex) return undefined;
-    return this.entries[index - this.snapIndex - 1];
-  }
-
   matchTerm(index: number, term: number): boolean {
     return this.term(index) === term;
   }

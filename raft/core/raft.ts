@@ -18,14 +18,12 @@ import type {
   ConfChange,
   ConfState,
   Entry,
-  HardState,
   Message,
   NodeId,
   PersistedState,
   Ready,
   Role,
   SnapshotMeta,
-  SoftState,
 } from './types.ts';
 import { NONE } from './types.ts';
 
@@ -63,14 +61,6 @@ function expireForwardedReads(r: RaftState): void {
       r.forwardedReads.set(ctx, waited + 1);
     }
   }
-}
-
-function sameHardState(a: HardState, b: HardState): boolean {
-  return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
-}
-
-function sameSoftState(a: SoftState, b: SoftState): boolean {
-  return a.leader === b.leader && a.role === b.role && a.term === b.term;
 }
 
 /**
@@ -307,8 +297,8 @@ export class RaftCore {
       r.pendingSnapshot !== undefined ||
       r.readStates.length > 0 ||
       r.droppedReads.length > 0 ||
-      !sameHardState(r.hardState(), r.prevHardState) ||
-      !sameSoftState(r.softState(), r.prevSoftState)
+      r.hardStateChanged() ||
+      r.softStateChanged()
     );
   }
 
@@ -323,8 +313,8 @@ export class RaftCore {
       if (r.appendPending || r.commitChanged) flushAppends(r);
       if (r.readHeartbeatPending) broadcastHeartbeat(r);
     }
-    const hardState = r.hardState();
-    const softState = r.softState();
+    const hardState = r.hardStateChanged() ? r.hardState() : undefined;
+    const softState = r.softStateChanged() ? r.softState() : undefined;
     const snapshot = r.pendingSnapshot;
     const rd: Ready = {
       entries: r.log.takeUnpersisted(),
@@ -332,12 +322,12 @@ export class RaftCore {
       committed: r.log.takeApplicable(),
       readStates: r.readStates,
       droppedReads: r.droppedReads,
-      ...(sameHardState(hardState, r.prevHardState) ? {} : { hardState }),
-      ...(sameSoftState(softState, r.prevSoftState) ? {} : { softState }),
+      ...(hardState === undefined ? {} : { hardState }),
+      ...(softState === undefined ? {} : { softState }),
       ...(snapshot === undefined ? {} : { snapshot }),
     };
-    r.prevHardState = hardState;
-    r.prevSoftState = softState;
+    if (hardState !== undefined) r.prevHardState = hardState;
+    if (softState !== undefined) r.prevSoftState = softState;
     r.pendingSnapshot = undefined;
     r.msgs = [];
     r.readStates = [];

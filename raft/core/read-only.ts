@@ -19,10 +19,6 @@ export class ReadOnlyQueue {
   private queue: PendingRead[] = [];
   private readonly byCtx = new Map<string, PendingRead>();
 
-  get size(): number {
-    return this.queue.length;
-  }
-
   /** The ctx a heartbeat should carry ('' when nothing waits). */
   latestCtx(): string {
     return this.queue.at(-1)?.ctx ?? '';

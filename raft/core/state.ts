@@ -95,6 +95,17 @@ export class RaftState {
     return { leader: this.leader, role: this.role, term: this.term };
   }
 
+  /** Whether the hard state differs from what the caller last received (no allocation: hasReady is hot). */
+  hardStateChanged(): boolean {
+    const p = this.prevHardState;
+    return p.term !== this.term || p.vote !== this.vote || p.commit !== this.log.committed;
+  }
+
+  softStateChanged(): boolean {
+    const p = this.prevSoftState;
+    return p.leader !== this.leader || p.role !== this.role || p.term !== this.term;
+  }
+
   isVoter(id: NodeId = this.id): boolean {
     return this.conf.voters.includes(id);
   }

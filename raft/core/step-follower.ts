@@ -14,20 +14,19 @@ import { NONE } from './types.ts';
 
 /** Messages for a follower. */
 export function stepFollower(r: RaftState, m: Message): void {
+  if (m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot') {
+    // Only the leader of our term sends these: it is alive, so our election timer restarts.
+    r.electionElapsed = 0;
+    r.leader = m.from;
+  }
   switch (m.type) {
     case 'append':
-      r.electionElapsed = 0;
-      r.leader = m.from;
       handleAppend(r, m);
       return;
     case 'heartbeat':
-      r.electionElapsed = 0;
-      r.leader = m.from;
       handleHeartbeat(r, m);
       return;
     case 'snapshot':
-      r.electionElapsed = 0;
-      r.leader = m.from;
       handleSnapshotChunk(r, m);
       return;
     case 'timeout-now':

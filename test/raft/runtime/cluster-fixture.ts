@@ -11,6 +11,7 @@ import type { NodeStorage } from '../../../raft/storage/types.ts';
 import { MemoryNetwork } from '../../../raft/transport/memory-transport.ts';
 import type { Transport } from '../../../raft/transport/transport.ts';
 import { WsTransport } from '../../../raft/transport/ws-transport.ts';
+import { waitUntil } from '../../support/wait-for.ts';
 
 /** A state machine that records every applied command, so replicas can be compared exactly. */
 export class ListFsm implements StateMachine<number> {
@@ -28,12 +29,8 @@ export class ListFsm implements StateMachine<number> {
 }
 
 /** Polls `condition` until it holds or `timeoutMs` passes (then throws with `what`). */
-export async function waitFor(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+export function waitFor(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  return waitUntil(what, condition, timeoutMs);
 }
 
 export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);

@@ -3,14 +3,11 @@
 import type { Message, NodeId } from '../../../raft/core/types.ts';
 import type { Logger } from '../../../raft/logger.ts';
 import type { Transport } from '../../../raft/transport/transport.ts';
+import { waitUntil } from '../../support/wait-for.ts';
 
-/** Polls `condition` until it holds, failing with `what` after `timeoutMs`. Not a sleep: it returns as soon as it can. */
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+/** The transport tests' argument order for the shared deadline poll. */
+export function waitFor(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  return waitUntil(what, condition, timeoutMs);
 }
 
 export interface LogLine {
