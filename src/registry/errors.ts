@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'UNAVAILABLE'
   | 'CLOSED'
   | 'WATCH_OVERFLOW'
+  /** A per-connection limit (request size, concurrent requests, watches) was exceeded; nothing was done. */
+  | 'LIMIT_EXCEEDED'
   /** A retried write whose sequence number a later write of the same session superseded (§6.3). */
   | 'STALE_SEQUENCE'
   | 'INTERNAL';

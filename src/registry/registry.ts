@@ -191,6 +191,13 @@ export class Registry implements StateMachine<ApplyResult> {
     return this.state.routing.get(service);
   }
 
+  /** Every routing policy, sorted by service. */
+  listRoutingPolicies(): { service: string; policy: RoutingPolicy }[] {
+    return [...this.state.routing]
+      .map(([service, policy]) => ({ service, policy }))
+      .sort((a, b) => compare(a.service, b.service));
+  }
+
   /** The session of a client, if live (for diagnostics and tests). */
   getSession(clientId: string): Session | undefined {
     return this.sessions.get(clientId);

@@ -1,0 +1,124 @@
+/**
+ * The read and control operations of the client protocol (everything but
+ * writes and watches). Arguments are validated strictly, like writes:
+ * unknown fields and malformed values answer INVALID_ARGUMENT naming the field.
+ */
+
+import type { QueryOp, QueryOps } from '../protocol/client-protocol.ts';
+import { FlotillaError, invalidArgument } from '../registry/errors.ts';
+import { validateKvKey } from '../registry/validate-kv.ts';
+import { has, name, record, str } from '../registry/validate-primitives.ts';
+import { withDeadline } from './deadline.ts';
+import { type NodeContext, RequestFailed } from './node-context.ts';
+import { nodeStatus } from './node-status.ts';
+import { consistencyOf, readBarrier } from './read-path.ts';
+import { notLeader } from './wire-errors.ts';
+
+type Handled = Exclude<QueryOp, 'watch' | 'watch.cancel'>;
+type Handler<K extends Handled> = (ctx: NodeContext, args: unknown) => Promise<QueryOps[K]['result']>;
+
+const READ = ['consistency'];
+
+export const QUERY_HANDLERS: { [K in Handled]: Handler<K> } = {
+  'service.get': async (ctx, args) => {
+    const r = record(args ?? {}, '', [...READ, 'name', 'healthyOnly']);
+    const service = name(r.name, 'name');
+    if (has(r, 'healthyOnly') && typeof r.healthyOnly !== 'boolean')
+      throw invalidArgument('healthyOnly', 'must be a boolean');
+    await readBarrier(ctx, consistencyOf(r.consistency));
+    const instances = ctx.registry.getService(service, { healthyOnly: r.healthyOnly === true });
+    return { instances, revision: ctx.registry.revision, leaderId: ctx.raft.status().leader };
+  },
+  'service.list': async (ctx, args) => {
+    const r = record(args ?? {}, '', READ);
+    await readBarrier(ctx, consistencyOf(r.consistency));
+    return {
+      services: ctx.registry.listServices(),
+      revision: ctx.registry.revision,
+      leaderId: ctx.raft.status().leader,
+    };
+  },
+  'kv.get': async (ctx, args) => {
+    const r = record(args ?? {}, '', [...READ, 'key']);
+    const key = validateKvKey(r.key);
+    await readBarrier(ctx, consistencyOf(r.consistency));
+    return { ...ctx.registry.kvGet(key), leaderId: ctx.raft.status().leader };
+  },
+  'kv.list': async (ctx, args) => {
+    const r = record(args ?? {}, '', [...READ, 'prefix']);
+    const prefix = has(r, 'prefix') && r.prefix !== '' ? validateKvKey(r.prefix, 'prefix') : '';
+    await readBarrier(ctx, consistencyOf(r.consistency));
+    return {
+      keys: ctx.registry.kvKeys(prefix),
+      revision: ctx.registry.revision,
+      leaderId: ctx.raft.status().leader,
+    };
+  },
+  'deployment.get': async (ctx, args) => {
+    const r = record(args ?? {}, '', [...READ, 'id']);
+    const id = name(r.id, 'id');
+    await readBarrier(ctx, consistencyOf(r.consistency));
+    return { deployment: ctx.registry.getDeployment(id) ?? null, revision: ctx.registry.revision };
+  },
+  'deployment.list': async (ctx, args) => {
+    const r = record(args ?? {}, '', [...READ, 'service']);
+    const service = has(r, 'service') ? name(r.service, 'service') : undefined;
+    await readBarrier(ctx, consistencyOf(r.consistency));
+    return { deployments: ctx.registry.listDeployments(service), revision: ctx.registry.revision };
+  },
+  'routing.get': async (ctx, args) => {
+    const r = record(args ?? {}, '', [...READ, 'service']);
+    const service = name(r.service, 'service');
+    await readBarrier(ctx, consistencyOf(r.consistency));
+    return { policy: ctx.registry.getRoutingPolicy(service) ?? null, revision: ctx.registry.revision };
+  },
+  'node.status': async (ctx, args) => {
+    record(args ?? {}, '', []);
+    return nodeStatus(ctx);
+  },
+  'leader.transfer': (ctx, args) => transferLeader(ctx, args),
+};
+
+/**
+ * Hands leadership to `to` (or the most caught-up other voter) and resolves
+ * once this node sees the new leader, so a planned restart can follow at once.
+ */
+async function transferLeader(
+  ctx: NodeContext,
+  args: unknown,
+): Promise<QueryOps['leader.transfer']['result']> {
+  const r = record(args ?? {}, '', ['to']);
+  const status = ctx.raft.status();
+  if (status.role !== 'leader') throw new RequestFailed(notLeader(status.leader, ctx.addressOf));
+  const others = status.conf.voters.filter((v) => v !== ctx.id);
+  let to: string;
+  if (has(r, 'to')) {
+    to = str(r.to, 'to', 64);
+    if (to === ctx.id) throw invalidArgument('to', `${to} is already the leader`);
+    if (!others.includes(to))
+      throw invalidArgument('to', `${to} is not a voting member (${others.join(', ')})`);
+  } else {
+    const best = others.sort(
+      (a, b) => (status.progress[b]?.match ?? 0) - (status.progress[a]?.match ?? 0),
+    )[0];
+    if (best === undefined)
+      throw new FlotillaError('CONFLICT', 'no other voting member to transfer leadership to');
+    to = best;
+  }
+  const done = new Promise<number>((resolve) => {
+    const onLeader = (leader: string, term: number): void => {
+      if (leader !== to) return;
+      ctx.raft.off('leaderChanged', onLeader);
+      resolve(term);
+    };
+    ctx.raft.on('leaderChanged', onLeader);
+    setTimeout(() => ctx.raft.off('leaderChanged', onLeader), ctx.requestTimeoutMs).unref();
+  });
+  ctx.raft.transferLeadership(to);
+  const term = await withDeadline(
+    done,
+    ctx.requestTimeoutMs,
+    () => new FlotillaError('TIMEOUT', `${to} did not take over within ${ctx.requestTimeoutMs} ms`),
+  );
+  return { from: ctx.id, to, term };
+}

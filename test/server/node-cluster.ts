@@ -1,0 +1,104 @@
+/**
+ * Test fixture: N FlotillaNodes in this process on free loopback ports, each
+ * with its own data directory, fast Raft timings, and a raw protocol client.
+ */
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveClusterConfig } from '../../src/config/cluster-config.ts';
+import { FlotillaNode, type FlotillaNodeOptions } from '../../src/server/flotilla-node.ts';
+import { waitUntil } from '../support/wait-for.ts';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface NodeClusterOptions {
+  readonly size?: number;
+  readonly heartbeatMs?: number;
+  readonly electionMs?: number;
+  readonly node?: Partial<Omit<FlotillaNodeOptions, 'config' | 'nodeId'>>;
+}
+
+export class NodeCluster {
+  readonly nodes = new Map<string, FlotillaNode>();
+
+  private constructor(
+    readonly dir: string,
+    readonly config: ReturnType<typeof resolveClusterConfig>,
+    private readonly nodeOptions: NodeClusterOptions['node'],
+  ) {}
+
+  static async start(options: NodeClusterOptions = {}): Promise<NodeCluster> {
+    const size = options.size ?? 3;
+    const dir = await mkdtemp(join(tmpdir(), 'flotilla-nodes-'));
+    const nodes = [];
+    for (let i = 1; i <= size; i++) nodes.push({ id: `n${i}`, address: `127.0.0.1:${await freePort()}` });
+    const config = resolveClusterConfig(
+      {
+        cluster: 'test',
+        dataDir: dir,
+        token: 'test-token',
+        nodes,
+        raft: { heartbeatMs: options.heartbeatMs ?? 50, electionMs: options.electionMs ?? 500 },
+      },
+      join(dir, 'cluster.yaml'),
+    );
+    const cluster = new NodeCluster(dir, config, options.node);
+    for (const n of nodes) await cluster.startNode(n.id);
+    return cluster;
+  }
+
+  async startNode(id: string): Promise<FlotillaNode> {
+    const node = await FlotillaNode.start({ config: this.config, nodeId: id, ...this.nodeOptions });
+    this.nodes.set(id, node);
+    return node;
+  }
+
+  async stopNode(id: string): Promise<void> {
+    await this.nodes.get(id)?.close();
+    this.nodes.delete(id);
+  }
+
+  address(id: string): string {
+    return this.config.nodes.find((n) => n.id === id)!.address;
+  }
+
+  get endpoints(): string[] {
+    return this.config.nodes.map((n) => n.address);
+  }
+
+  /** Waits until every running node agrees on one leader, and answers its id. */
+  async leader(timeoutMs = 10_000): Promise<string> {
+    let leader = '';
+    await waitUntil(
+      'all running nodes agree on a leader',
+      () => {
+        const seen = new Set([...this.nodes.values()].map((n) => n.status().leaderId));
+        leader = [...seen][0] ?? '';
+        return seen.size === 1 && leader !== '' && this.nodes.has(leader);
+      },
+      timeoutMs,
+    );
+    return leader;
+  }
+
+  follower(leader: string): string {
+    return [...this.nodes.keys()].find((id) => id !== leader)!;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.nodes.values()].map((n) => n.close()));
+    this.nodes.clear();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
