@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// Placeholder entry of the `flotilla` CLI. The real commands (cluster up,
-// start, status, service, kv, deploy, leader) arrive with the orchestrator issue.
-process.stderr.write('flotilla: the CLI is not built yet; see README.md\n');
-process.exit(1);
+// The `flotilla` command. The sources are TypeScript; tsx compiles them on
+// load, so `npx flotilla` works straight after `npm install` with no build step.
+import { register } from 'tsx/esm/api';
+
+register();
+await import('../src/cli/main.ts');

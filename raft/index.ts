@@ -21,6 +21,7 @@ export { type PeerStatus, RaftCore, type RaftStatus } from './core/raft.ts';
 export { seededRng } from './core/rng.ts';
 export * from './core/types.ts';
 export { type Logger, noopLogger } from './logger.ts';
+export { EXIT_CORRUPT_DATA, startOrExit } from './runtime/node-main.ts';
 export {
   DEFAULT_SNAPSHOT_BYTES,
   DEFAULT_SNAPSHOT_ENTRIES,

@@ -1,11 +1,13 @@
 /**
- * The public entry of `flotilla`: the Raft library and the replicated
- * registry. The server and the SDK arrive in later issues.
+ * The public entry of `flotilla`: the client SDK (`connect`), the node
+ * server, the replicated registry and the Raft library beneath them.
  */
 export * from '../raft/index.ts';
+export * from './client/index.ts';
 export * from './config/cluster-config.ts';
 export * from './config/config-error.ts';
 export * from './config/load-config.ts';
+export * from './protocol/client-protocol.ts';
 export * from './registry/change-history.ts';
 export * from './registry/command-codec.ts';
 export * from './registry/commands.ts';
@@ -17,3 +19,5 @@ export * from './registry/validate-command.ts';
 export * from './registry/validate-deployment.ts';
 export * from './registry/validate-kv.ts';
 export * from './registry/validate-registration.ts';
+export { FlotillaNode, type FlotillaNodeOptions } from './server/flotilla-node.ts';
+export { type ClientLimits, DEFAULT_CLIENT_LIMITS } from './server/node-context.ts';

@@ -4,23 +4,12 @@
  */
 
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveClusterConfig } from '../../src/config/cluster-config.ts';
 import { FlotillaNode, type FlotillaNodeOptions } from '../../src/server/flotilla-node.ts';
+import { freePort } from '../support/process-cluster.ts';
 import { waitUntil } from '../support/wait-for.ts';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface NodeClusterOptions {
   readonly size?: number;

@@ -1,0 +1,127 @@
+/**
+ * The `flotilla` command line (commander). Every failure ends as one line on
+ * stderr, `flotilla: <reason>`, and a non-zero exit code.
+ */
+
+import { Command, CommanderError, Option } from 'commander';
+import { CliError, reasonOf } from './cli-error.ts';
+
+/** Command modules load on use: `start` never pays for the SDK, client commands never for the server. */
+const clientCommands = () => import('./client-commands.ts');
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** Options every client command takes. */
+function clientCommand(cmd: Command): Command {
+  return cmd
+    .option('-c, --config <file>', 'cluster file whose node addresses are the default endpoints')
+    .addOption(
+      new Option('--endpoints <list>', 'comma-separated host:port of nodes').env('FLOTILLA_ENDPOINTS'),
+    )
+    .option('--json', 'print JSON instead of a table')
+    .option('--timeout <ms>', 'deadline of each call in milliseconds', '5000');
+}
+
+export function buildProgram(): Command {
+  const program = new Command('flotilla')
+    .description('A Raft-replicated service registry and deployment controller')
+    .showHelpAfterError()
+    .exitOverride();
+
+  const cluster = program.command('cluster').description('run a whole cluster on this machine');
+  cluster
+    .command('up')
+    .description(
+      'start every node of the cluster file as a child process, wait for a leader, stop all on Ctrl-C',
+    )
+    .option('-c, --config <file>', 'cluster file (default: ./cluster.example.yaml, else the embedded one)')
+    .option('--json', 'print the members as JSON once a leader is elected')
+    .action(async (o) => (await import('./cluster-up.ts')).clusterUp(o));
+
+  program
+    .command('start')
+    .description('run one node of the cluster file in this process')
+    .requiredOption('--id <id>', 'which node of the file this is')
+    .option('-c, --config <file>', 'cluster file (default: ./cluster.example.yaml)')
+    .action(async (o) => (await import('./start-node.ts')).startNode(o));
+
+  clientCommand(program.command('status').description('leader, term and every member')).action(async (o) =>
+    (await clientCommands()).status(o),
+  );
+
+  const service = program.command('service').description('register, list and watch service instances');
+  clientCommand(
+    service
+      .command('register')
+      .description('register (or replace) an instance')
+      .requiredOption('--id <id>', 'instance id, unique in the cluster')
+      .requiredOption('--name <name>', 'service name')
+      .requiredOption('--address <host>', 'host or IP the instance listens on')
+      .requiredOption('--port <port>', 'port the instance listens on')
+      .option('--version <version>', 'version of the instance (deployments match on it)')
+      .option('--tag <tag>', 'a tag (repeatable)', collect)
+      .option('--meta <key=value>', 'a metadata entry (repeatable)', collect)
+      .option('--weight <n>', 'routing weight')
+      .option('--zone <zone>', 'zone or rack'),
+  ).action(async (o) => (await clientCommands()).serviceRegister(o));
+  clientCommand(service.command('deregister <id>').description('remove an instance')).action(async (id, o) =>
+    (await clientCommands()).serviceDeregister(id, o),
+  );
+  clientCommand(service.command('drain <id>').description('stop new traffic to an instance')).action(
+    async (id, o) => (await clientCommands()).serviceDrain(id, o),
+  );
+  clientCommand(
+    service
+      .command('list [name]')
+      .description('every service, or the instances of one')
+      .option('--stale', 'read this node’s state without asking the leader')
+      .option('--healthy', 'only passing, active instances'),
+  ).action(async (name, o) => (await clientCommands()).serviceList(name, o));
+  clientCommand(
+    service
+      .command('watch [name]')
+      .description('print instance changes as they happen (all services without a name)')
+      .option('--from <revision>', 'start after this revision instead of now'),
+  ).action(async (name, o) => (await clientCommands()).serviceWatch(name, o));
+
+  const kv = program.command('kv').description('dynamic configuration');
+  clientCommand(
+    kv
+      .command('put <key> <value>')
+      .description('set a key')
+      .option('--json-value', 'parse the value as JSON'),
+  ).action(async (key, value, o) => (await clientCommands()).kvPut(key, value, o));
+  clientCommand(kv.command('get <key>').description('print a value').option('--stale', 'local read')).action(
+    async (key, o) => (await clientCommands()).kvGet(key, o),
+  );
+  clientCommand(kv.command('del <key>').description('delete a key')).action(async (key, o) =>
+    (await clientCommands()).kvDelete(key, o),
+  );
+  clientCommand(
+    kv.command('list [prefix]').description('keys starting with prefix').option('--stale', 'local read'),
+  ).action(async (prefix, o) => (await clientCommands()).kvList(prefix, o));
+
+  const leader = program.command('leader').description('leadership');
+  clientCommand(
+    leader
+      .command('transfer')
+      .description('hand leadership to another voter (the most caught-up one by default)')
+      .option('--to <id>', 'the node to take over'),
+  ).action(async (o) => (await clientCommands()).leaderTransfer(o));
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; usage errors were already printed by commander.
+      process.exitCode = error.exitCode;
+      return;
+    }
+    process.stderr.write(`flotilla: ${reasonOf(error)}\n`);
+    process.exitCode = error instanceof CliError ? error.exitCode : 1;
+  }
+}
+
+await main(process.argv.slice(2));

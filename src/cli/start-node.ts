@@ -1,0 +1,34 @@
+/**
+ * `flotilla start --id ID`: runs one node in this process until SIGTERM or
+ * SIGINT, then closes it cleanly (the write in progress finishes, storage
+ * closes) and exits 0. Corrupt data exits 2 with the place named; a fatal
+ * storage error while running exits 1.
+ */
+
+import { pino } from 'pino';
+import { startOrExit } from '../../raft/index.ts';
+import { loadClusterConfig } from '../config/load-config.ts';
+import { FlotillaNode } from '../server/flotilla-node.ts';
+import { configPath } from './config-file.ts';
+
+export async function startNode(opts: { id: string; config?: string }): Promise<void> {
+  const config = await loadClusterConfig(configPath(opts.config));
+  const logger = pino({ level: config.log.level, base: { cluster: config.cluster } });
+  const node = await startOrExit(() => FlotillaNode.start({ config, nodeId: opts.id, logger }));
+  node.on('fatal', (err) => {
+    logger.fatal({ err }, 'node stopped after a storage or state machine failure');
+    process.exit(1);
+  });
+  const stop = (signal: NodeJS.Signals): void => {
+    logger.info({ signal }, 'stopping');
+    node.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'closing failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}

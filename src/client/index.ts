@@ -1,0 +1,41 @@
+/**
+ * The Flotilla client SDK (DESIGN.md "Client API and SDK"): `connect()` to
+ * any nodes, then write through the leader and read from any node, with
+ * leader discovery, retries that apply at most once, and resumable watches.
+ */
+
+export type {
+  ArgsOf,
+  ClientOp,
+  Consistency,
+  NodeStatus,
+  QueryOp,
+  ResultOf,
+  ResyncState,
+  WatchFilter,
+  WriteOp,
+  WriteResult,
+} from '../protocol/client-protocol.ts';
+export { FlotillaError } from '../registry/errors.ts';
+export {
+  type ConnectOptions,
+  DEFAULT_MAX_WRITE_LANES,
+  DEFAULT_RETRY_BASE_MS,
+  DEFAULT_RETRY_MAX_MS,
+  DEFAULT_TIMEOUT_MS,
+  DEFAULT_WATCH_BUFFER,
+  type ResolvedClientOptions,
+  resolveOptions,
+} from './client-options.ts';
+export { type ClusterStatus, type MemberStatus, STATUS_TIMEOUT_MS } from './cluster-status.ts';
+export { type ClusterApi, connect, FlotillaClient } from './flotilla-client.ts';
+export type { KvApi, KvGetResponse } from './kv-api.ts';
+export type { CallOptions } from './requester.ts';
+export type {
+  DiscoverOptions,
+  DiscoverResult,
+  ReadOptions,
+  ServiceListResult,
+  ServicesApi,
+} from './services-api.ts';
+export type { WatchEvent, WatchOptions, WatchStream } from './watch-stream.ts';

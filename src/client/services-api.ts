@@ -1,0 +1,88 @@
+/**
+ * `client.services`: registering instances, their health and drain, and
+ * finding them again (the Consul catalog/agent calls, over the registry).
+ */
+
+import type { Consistency, WriteResult } from '../protocol/client-protocol.ts';
+import type { ServiceSummary } from '../registry/registry.ts';
+import type { Health, Instance, Registration } from '../registry/types.ts';
+import { type CallOptions, defined, type Requester } from './requester.ts';
+import type { WatchOptions, WatchStream } from './watch-stream.ts';
+
+/** Options of reads. */
+export interface ReadOptions extends CallOptions {
+  /** `linearizable` (the default: as fresh as the leader) or `stale` (the answering node's state). */
+  readonly consistency?: Consistency;
+}
+
+/** Options of `services.discover`. */
+export interface DiscoverOptions extends ReadOptions {
+  /** Only instances that are `passing` and `active`. */
+  readonly healthyOnly?: boolean;
+}
+
+/** What `services.discover` answers. */
+export interface DiscoverResult {
+  readonly instances: Instance[];
+  readonly revision: number;
+  /** The leader the answering node knows (`''` when none). */
+  readonly leaderId: string;
+}
+
+/** What `services.list` answers. */
+export interface ServiceListResult {
+  readonly services: ServiceSummary[];
+  readonly revision: number;
+  readonly leaderId: string;
+}
+
+/** `client.services`. */
+export class ServicesApi {
+  constructor(private readonly c: Requester) {}
+
+  /** Registers (or replaces) an instance. */
+  register(registration: Registration, options?: CallOptions): Promise<WriteResult> {
+    return this.c.request('service.register', registration, options);
+  }
+
+  /** Removes an instance (`deleted` false when it was not registered). */
+  deregister(id: string, options?: CallOptions): Promise<WriteResult> {
+    return this.c.request('service.deregister', { id }, options);
+  }
+
+  /**
+   * Reports the instance alive. For now this is `instance.health` with
+   * `passing`; a TTL-check heartbeat replaces it once the health module lands.
+   */
+  heartbeat(id: string, options?: CallOptions): Promise<WriteResult> {
+    return this.c.request('instance.health', { id, health: 'passing' }, options);
+  }
+
+  /** Stops new traffic to an instance while it finishes its work. */
+  drain(id: string, options?: CallOptions): Promise<WriteResult> {
+    return this.c.request('instance.drain', { id }, options);
+  }
+
+  setHealth(id: string, health: Health, options?: CallOptions): Promise<WriteResult> {
+    return this.c.request('instance.health', { id, health }, options);
+  }
+
+  /** The instances of service `name`. */
+  async discover(name: string, options: DiscoverOptions = {}): Promise<DiscoverResult> {
+    const { healthyOnly, consistency, ...call } = options;
+    const r = await this.c.request('service.get', defined({ name, healthyOnly, consistency }), call);
+    return { instances: r.instances, revision: r.revision, leaderId: r.leaderId };
+  }
+
+  /** Every service with its instance counts. */
+  async list(options: ReadOptions = {}): Promise<ServiceListResult> {
+    const { consistency, ...call } = options;
+    const r = await this.c.request('service.list', defined({ consistency }), call);
+    return { services: r.services, revision: r.revision, leaderId: r.leaderId };
+  }
+
+  /** Instance changes of service `name` (every service when `undefined`). */
+  watch(name: string | undefined, options: WatchOptions = {}): WatchStream {
+    return this.c.watch(defined({ kinds: ['instance'] as const, service: name }), options);
+  }
+}
