@@ -4,8 +4,13 @@ import { ConfigError } from './config-error.ts';
 /** One member of the cluster as the file names it. */
 export interface NodeConfig {
   readonly id: string;
-  /** `host:port` the node listens on for peers, clients and HTTP alike. */
+  /** `host:port` the node listens on for peers, clients and HTTP alike, and clients reach it at. */
   readonly address: string;
+  /**
+   * Where the other nodes dial this one, when not `address` (a NAT, a tunnel,
+   * a proxy in front of it). Clients are always sent to `address`.
+   */
+  readonly peerAddress?: string;
 }
 
 export interface RaftTimingConfig {
@@ -73,15 +78,19 @@ export function resolveClusterConfig(raw: unknown, file: string): ClusterConfig 
     const at = `nodes[${k}]`;
     if (!isRecord(n)) return fail(at, 'must be a mapping with `id` and `address`');
     for (const key of Object.keys(n))
-      if (key !== 'id' && key !== 'address') fail(`${at}.${key}`, 'unknown key');
+      if (key !== 'id' && key !== 'address' && key !== 'peerAddress') fail(`${at}.${key}`, 'unknown key');
     const id = text(`${at}.id`, n.id);
     if (!NODE_ID.test(id)) fail(`${at}.id`, 'must be 1–64 letters, digits, dots, dashes or underscores');
-    const address = text(`${at}.address`, n.address);
-    const match = /^(.+):(\d{1,5})$/.exec(address);
-    const port = Number(match?.[2]);
-    if (match === null || port < 1 || port > 65535)
-      fail(`${at}.address`, 'must be host:port with a port from 1 to 65535');
-    return { id, address };
+    const hostPort = (key: string, value: unknown): string => {
+      const address = text(key, value);
+      const match = /^(.+):(\d{1,5})$/.exec(address);
+      const port = Number(match?.[2]);
+      if (match === null || port < 1 || port > 65535) fail(key, 'must be host:port with a port from 1 to 65535');
+      return address;
+    };
+    const address = hostPort(`${at}.address`, n.address);
+    if (n.peerAddress === undefined) return { id, address };
+    return { id, address, peerAddress: hostPort(`${at}.peerAddress`, n.peerAddress) };
   });
   const seen = new Map<string, number>();
   for (const [k, n] of nodes.entries()) {

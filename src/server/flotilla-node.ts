@@ -104,7 +104,9 @@ export class FlotillaNode extends EventEmitter<FlotillaNodeEvents> {
     const transport = new WsTransport({
       id: nodeId,
       token: config.token,
-      peers: Object.fromEntries(config.nodes.filter((n) => n.id !== nodeId).map((n) => [n.id, n.address])),
+      peers: Object.fromEntries(
+        config.nodes.filter((n) => n.id !== nodeId).map((n) => [n.id, n.peerAddress ?? n.address]),
+      ),
       server,
       ...(tls === undefined ? {} : { tls }),
       logger,

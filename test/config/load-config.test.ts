@@ -87,6 +87,12 @@ describe('cluster files', () => {
       /unknown key/,
     ],
     [
+      'a peerAddress without a port',
+      'nodes:\n  - id: n1\n    address: a:1\n    peerAddress: proxy\n',
+      'nodes[0].peerAddress',
+      /host:port/,
+    ],
+    [
       'an election shorter than 3 heartbeats',
       `${nodes}raft:\n  heartbeatMs: 100\n  electionMs: 200\n`,
       'raft.electionMs',
@@ -108,6 +114,17 @@ describe('cluster files', () => {
       expect((error as ConfigError).problem).toMatch(problem);
     });
   }
+
+  it('keeps a peerAddress, the address peers dial when it differs from address', async () => {
+    const file = await fileWith(
+      'nodes:\n  - id: n1\n    address: a:1\n    peerAddress: proxy:9\n  - id: n2\n    address: a:2\n',
+    );
+    const config = await loadClusterConfig(file);
+    expect(config.nodes).toEqual([
+      { id: 'n1', address: 'a:1', peerAddress: 'proxy:9' },
+      { id: 'n2', address: 'a:2' },
+    ]);
+  });
 
   it('refuses YAML that does not parse, with the line', async () => {
     const file = await fileWith('nodes:\n  - id: n1\n   address: [\n');
