@@ -211,8 +211,9 @@ export class RaftServer<R = unknown> extends EventEmitter<RaftServerEvents> {
   }
 
   private announce(rd: Ready): void {
-    const last = rd.committed.at(-1);
-    if (last !== undefined) this.safeEmit('applied', last.index);
+    // An installed snapshot moves the state too (watchers of the FSM must hear of it).
+    const appliedTo = rd.committed.at(-1)?.index ?? rd.snapshot?.meta.index;
+    if (appliedTo !== undefined) this.safeEmit('applied', appliedTo);
     const soft = rd.softState;
     if (soft === undefined) return;
     const previous = this.lastSoftState;

@@ -15,6 +15,9 @@ export interface NodeClusterOptions {
   readonly size?: number;
   readonly heartbeatMs?: number;
   readonly electionMs?: number;
+  readonly snapshotEntries?: number;
+  /** Start only these nodes (default: all); others can join later with startNode. */
+  readonly only?: readonly string[];
   readonly node?: Partial<Omit<FlotillaNodeOptions, 'config' | 'nodeId'>>;
 }
 
@@ -38,12 +41,17 @@ export class NodeCluster {
         dataDir: dir,
         token: 'test-token',
         nodes,
-        raft: { heartbeatMs: options.heartbeatMs ?? 50, electionMs: options.electionMs ?? 500 },
+        raft: {
+          heartbeatMs: options.heartbeatMs ?? 50,
+          electionMs: options.electionMs ?? 500,
+          ...(options.snapshotEntries === undefined ? {} : { snapshotEntries: options.snapshotEntries }),
+        },
       },
       join(dir, 'cluster.yaml'),
     );
     const cluster = new NodeCluster(dir, config, options.node);
-    for (const n of nodes) await cluster.startNode(n.id);
+    for (const n of nodes)
+      if (options.only === undefined || options.only.includes(n.id)) await cluster.startNode(n.id);
     return cluster;
   }
 

@@ -65,8 +65,13 @@ describe('RaftServer', () => {
     for (let k = 0; k < 300; k++) await leader.propose(enc(`v${k}`));
     expect(leader.status().firstIndex).toBeGreaterThan(100); // compacted while `down` was away
     await cluster.start(down);
+    const announced: number[] = [];
+    cluster.server(down).on('applied', (index) => announced.push(index));
     await waitFor('the restarted node to catch up', () => cluster!.fsms.get(down)!.items.length === 300);
     expect(cluster.fsms.get(down)!.items).toEqual(cluster.fsms.get(leader.id)!.items);
+    // The snapshot install is announced like applied entries, so the FSM's watchers hear of it.
+    const installed = leader.status().firstIndex - 1; // the snapshot the leader sent
+    expect(announced).toContain(installed);
   });
 
   it('restarts every node from disk with the same log and state', async () => {
