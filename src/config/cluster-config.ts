@@ -85,7 +85,8 @@ export function resolveClusterConfig(raw: unknown, file: string): ClusterConfig 
       const address = text(key, value);
       const match = /^(.+):(\d{1,5})$/.exec(address);
       const port = Number(match?.[2]);
-      if (match === null || port < 1 || port > 65535) fail(key, 'must be host:port with a port from 1 to 65535');
+      if (match === null || port < 1 || port > 65535)
+        fail(key, 'must be host:port with a port from 1 to 65535');
       return address;
     };
     const address = hostPort(`${at}.address`, n.address);
