@@ -5,7 +5,7 @@
 
 import type { Consistency, WriteResult } from '../protocol/client-protocol.ts';
 import type { ServiceSummary } from '../registry/registry.ts';
-import type { Health, Instance, Registration } from '../registry/types.ts';
+import type { Health, Instance, Registration, RoutingPolicy } from '../registry/types.ts';
 import { type CallOptions, defined, type Requester } from './requester.ts';
 import type { WatchOptions, WatchStream } from './watch-stream.ts';
 
@@ -19,6 +19,8 @@ export interface ReadOptions extends CallOptions {
 export interface DiscoverOptions extends ReadOptions {
   /** Only instances that are `passing` and `active`. */
   readonly healthyOnly?: boolean;
+  /** With `healthyOnly`: `warning` instances count as healthy too. */
+  readonly includeWarning?: boolean;
 }
 
 /** What `services.discover` answers. */
@@ -69,8 +71,12 @@ export class ServicesApi {
 
   /** The instances of service `name`. */
   async discover(name: string, options: DiscoverOptions = {}): Promise<DiscoverResult> {
-    const { healthyOnly, consistency, ...call } = options;
-    const r = await this.c.request('service.get', defined({ name, healthyOnly, consistency }), call);
+    const { healthyOnly, includeWarning, consistency, ...call } = options;
+    const r = await this.c.request(
+      'service.get',
+      defined({ name, healthyOnly, includeWarning, consistency }),
+      call,
+    );
     return { instances: r.instances, revision: r.revision, leaderId: r.leaderId };
   }
 
@@ -79,6 +85,22 @@ export class ServicesApi {
     const { consistency, ...call } = options;
     const r = await this.c.request('service.list', defined({ consistency }), call);
     return { services: r.services, revision: r.revision, leaderId: r.leaderId };
+  }
+
+  /** Sets the routing policy of a service (strategy, concurrency limit and queue, version weights). */
+  setPolicy(name: string, policy: RoutingPolicy, options?: CallOptions): Promise<WriteResult> {
+    return this.c.request('routing.set', { service: name, policy }, options);
+  }
+
+  /** The routing policy of a service, or `null` when it has none (the router then uses round-robin). */
+  async getPolicy(name: string, options: ReadOptions = {}): Promise<RoutingPolicy | null> {
+    const { consistency, ...call } = options;
+    return (await this.c.request('routing.get', defined({ service: name, consistency }), call)).policy;
+  }
+
+  /** Removes the routing policy of a service. */
+  deletePolicy(name: string, options?: CallOptions): Promise<WriteResult> {
+    return this.c.request('routing.delete', { service: name }, options);
   }
 
   /** Instance changes of service `name` (every service when `undefined`). */

@@ -84,7 +84,11 @@ export interface WriteResult {
 /** Every read-side and control operation: its arguments and its result. */
 export interface QueryOps {
   'service.get': {
-    args: ReadArgs & { readonly name: string; readonly healthyOnly?: boolean };
+    args: ReadArgs & {
+      readonly name: string;
+      readonly healthyOnly?: boolean;
+      readonly includeWarning?: boolean;
+    };
     result: { readonly instances: Instance[]; readonly revision: number; readonly leaderId: string };
   };
   'service.list': {

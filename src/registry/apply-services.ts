@@ -27,6 +27,7 @@ export function applyRegister(s: RegistryState, reg: Registration, ctx: ApplyCon
     checks,
     state: 'active',
     health: checks.length === 0 ? 'passing' : 'critical',
+    healthSince: ctx.now,
     modRevision: ctx.index,
   };
   putInstance(s, instance);
@@ -46,7 +47,7 @@ export function applyDeregister(s: RegistryState, id: string, ctx: ApplyContext)
 export function applyHealth(s: RegistryState, id: string, health: Health, ctx: ApplyContext): Outcome {
   const current = requireInstance(s, id);
   if (current.health === health) return { changed: false };
-  return update(s, { ...current, health, modRevision: ctx.index }, ctx);
+  return update(s, { ...current, health, healthSince: ctx.now, modRevision: ctx.index }, ctx);
 }
 
 /** Marks an instance `draining`; `NOT_FOUND` when unknown, `changed: false` when already draining. */

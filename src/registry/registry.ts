@@ -30,6 +30,8 @@ export interface RegistryOptions {
 export interface GetServiceOptions {
   /** Only instances whose health is `passing` and whose state is `active`. */
   readonly healthyOnly?: boolean;
+  /** With `healthyOnly`: `warning` instances count as healthy too. */
+  readonly includeWarning?: boolean;
 }
 
 /** One line of {@link Registry.listServices}. */
@@ -141,7 +143,13 @@ export class Registry implements StateMachine<ApplyResult> {
   /** The instances of a service, sorted by id (empty when the service is unknown). */
   getService(name: string, options: GetServiceOptions = {}): Instance[] {
     const members = [...(this.state.services.get(name)?.values() ?? [])];
-    const chosen = options.healthyOnly === true ? members.filter(isHealthy) : members;
+    const warningOk = options.includeWarning === true;
+    const chosen =
+      options.healthyOnly === true
+        ? members.filter(
+            (i) => i.state === 'active' && (i.health === 'passing' || (warningOk && i.health === 'warning')),
+          )
+        : members;
     return chosen.sort((a, b) => compare(a.id, b.id));
   }
 

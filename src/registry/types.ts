@@ -14,17 +14,33 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 /** A kv value: raw bytes or a JSON value (never top-level `null`, which means "absent"). */
 export type KvValue = Uint8Array | Exclude<JsonValue, null>;
 
-/** A health check definition, stored as data; the health module runs it. */
+/**
+ * A health check definition, stored as data; `src/health` runs it. `http`:
+ * GET `url` (or `path` on the instance's own address): 2xx passing, 429
+ * warning, anything else or no answer in `timeoutMs` critical. `tcp`: a
+ * connection to `address` (default: the instance's) opens in `timeoutMs`.
+ * `ttl`: passing while heartbeats arrive at least every `ttlMs`.
+ */
 export interface CheckDefinition {
   readonly type: 'http' | 'tcp' | 'ttl';
-  /** http only: the path requested, starting with `/`. */
+  /** http only: an absolute http(s) URL. Exclusive with `path`. */
+  readonly url?: string;
+  /** http only: a path on the instance's own address and port, starting with `/`. */
   readonly path?: string;
+  /** tcp only: `host:port` to connect to. */
+  readonly address?: string;
   /** http and tcp: time between probes. */
   readonly intervalMs?: number;
   /** http and tcp: time a probe may take, at most `intervalMs`. */
   readonly timeoutMs?: number;
   /** ttl only: how long a heartbeat keeps the check passing. */
   readonly ttlMs?: number;
+  /** Consecutive passing probes before a failing check counts as passing again (default 1). */
+  readonly successesBeforePassing?: number;
+  /** Consecutive failing probes before a passing check counts as critical (default 1). */
+  readonly failuresBeforeCritical?: number;
+  /** Deregister the instance once this check has been critical this long. */
+  readonly deregisterCriticalAfterMs?: number;
 }
 
 /** What a client sends to register an instance. Unknown fields are rejected. */
@@ -55,6 +71,8 @@ export interface Instance {
   readonly checks: readonly CheckDefinition[];
   readonly state: InstanceState;
   readonly health: Health;
+  /** Leader time (ms) of the command that last changed `health` (or registered the instance). */
+  readonly healthSince: number;
   /** Revision (log index) of the command that last changed this instance. */
   readonly modRevision: number;
 }
@@ -95,9 +113,28 @@ export interface Deployment extends DeploymentInput {
   readonly modRevision: number;
 }
 
-/** Per-service routing policy, stored as data; the router applies it. */
+/** How the router picks an instance of a service. */
+export type RoutingStrategy =
+  | 'round-robin'
+  | 'weighted-round-robin'
+  | 'random'
+  | 'least-request'
+  | 'consistent-hash';
+
+/** Per-service routing policy, stored as data; the router and the gateway apply it. */
 export interface RoutingPolicy {
-  readonly loadBalancer: 'round-robin' | 'least-request' | 'random';
+  readonly strategy: RoutingStrategy;
+  /**
+   * consistent-hash only: what a request is hashed by — `header:<name>`,
+   * `query:<name>`, `cookie:<name>` or `path` (default `path`).
+   */
+  readonly hashKey?: string;
+  /** Requests the gateway lets through to the service at once (absent: no limit). */
+  readonly maxConcurrent?: number;
+  /** Requests that may wait for a slot beyond `maxConcurrent` (default 0: refuse at once with 429). */
+  readonly queue?: number;
+  /** Longest a queued request waits before a 503 (default 1000). */
+  readonly queueTimeoutMs?: number;
   /** Traffic weight per version (0–1000); versions not named get no traffic when set. */
   readonly versionWeights?: Readonly<Record<string, number>>;
 }

@@ -4,7 +4,13 @@
  */
 
 import { invalidArgument } from './errors.ts';
-import type { DeploymentInput, DeploymentStatus, DeploymentStep, RoutingPolicy } from './types.ts';
+import type {
+  DeploymentInput,
+  DeploymentStatus,
+  DeploymentStep,
+  RoutingPolicy,
+  RoutingStrategy,
+} from './types.ts';
 import {
   has,
   int,
@@ -69,19 +75,49 @@ function version(value: unknown, field: string): string {
   return str(value, field, 64, VERSION_PATTERN);
 }
 
+/** Every routing strategy. */
+export const ROUTING_STRATEGIES: readonly RoutingStrategy[] = [
+  'round-robin',
+  'weighted-round-robin',
+  'random',
+  'least-request',
+  'consistent-hash',
+];
+const HASH_KEY = /^(path|(header|query|cookie):[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128})$/;
+const POLICY_FIELDS = [
+  'strategy',
+  'hashKey',
+  'maxConcurrent',
+  'queue',
+  'queueTimeoutMs',
+  'versionWeights',
+] as const;
+
 /** Checks a routing policy and returns a copy. */
 export function validateRoutingPolicy(input: unknown, field = 'policy'): RoutingPolicy {
-  const r = record(input, field, ['loadBalancer', 'versionWeights']);
-  const loadBalancer = oneOf(r.loadBalancer, join(field, 'loadBalancer'), [
-    'round-robin',
-    'least-request',
-    'random',
-  ] as const);
-  if (!has(r, 'versionWeights')) return { loadBalancer };
-  const f = join(field, 'versionWeights');
-  const versionWeights = map(r.versionWeights, f, MAX_VERSION_WEIGHTS, VERSION_PATTERN, (v, vf) =>
-    int(v, vf, 0, 1000),
-  );
-  if (Object.keys(versionWeights).length === 0) throw invalidArgument(f, 'must name at least one version');
-  return { loadBalancer, versionWeights };
+  const r = record(input, field, POLICY_FIELDS);
+  const out: { -readonly [K in keyof RoutingPolicy]: RoutingPolicy[K] } = {
+    strategy: oneOf(r.strategy, join(field, 'strategy'), ROUTING_STRATEGIES),
+  };
+  if (has(r, 'hashKey')) {
+    if (out.strategy !== 'consistent-hash')
+      throw invalidArgument(join(field, 'hashKey'), 'only for the consistent-hash strategy');
+    out.hashKey = str(r.hashKey, join(field, 'hashKey'), 140, HASH_KEY);
+  }
+  if (has(r, 'maxConcurrent'))
+    out.maxConcurrent = int(r.maxConcurrent, join(field, 'maxConcurrent'), 1, 1_000_000);
+  if (has(r, 'queue')) out.queue = int(r.queue, join(field, 'queue'), 0, 1_000_000);
+  if (has(r, 'queueTimeoutMs'))
+    out.queueTimeoutMs = int(r.queueTimeoutMs, join(field, 'queueTimeoutMs'), 1, 600_000);
+  if ((has(r, 'queue') || has(r, 'queueTimeoutMs')) && !has(r, 'maxConcurrent'))
+    throw invalidArgument(join(field, 'maxConcurrent'), 'is required with queue and queueTimeoutMs');
+  if (has(r, 'versionWeights')) {
+    const f = join(field, 'versionWeights');
+    out.versionWeights = map(r.versionWeights, f, MAX_VERSION_WEIGHTS, VERSION_PATTERN, (v, vf) =>
+      int(v, vf, 0, 1000),
+    );
+    if (Object.keys(out.versionWeights).length === 0)
+      throw invalidArgument(f, 'must name at least one version');
+  }
+  return out;
 }

@@ -47,7 +47,21 @@ const REGISTRATION_FIELDS = [
   'zone',
   'checks',
 ] as const;
-const CHECK_FIELDS = ['type', 'path', 'intervalMs', 'timeoutMs', 'ttlMs'] as const;
+const CHECK_FIELDS = [
+  'type',
+  'url',
+  'path',
+  'address',
+  'intervalMs',
+  'timeoutMs',
+  'ttlMs',
+  'successesBeforePassing',
+  'failuresBeforeCritical',
+  'deregisterCriticalAfterMs',
+] as const;
+const MAX_THRESHOLD = 100;
+const MIN_DEREGISTER_AFTER_MS = 1000;
+const MAX_URL_LENGTH = 2048;
 
 /**
  * Checks a registration and returns a fresh copy holding only its known
@@ -83,23 +97,61 @@ function metaValue(value: unknown, field: string): string {
 
 function check(value: unknown, field: string): CheckDefinition {
   const r = record(value, field, CHECK_FIELDS);
-  const type = oneOf(r.type, join(field, 'type'), ['http', 'tcp', 'ttl'] as const);
-  if (type === 'ttl') {
-    forbid(r, field, ['path', 'intervalMs', 'timeoutMs'], 'ttl');
-    return { type, ttlMs: int(r.ttlMs, join(field, 'ttlMs'), 1000, MAX_TTL_MS) };
-  }
-  forbid(r, field, type === 'tcp' ? ['path', 'ttlMs'] : ['ttlMs'], type);
+  const f = (key: string): string => join(field, key);
+  const type = oneOf(r.type, f('type'), ['http', 'tcp', 'ttl'] as const);
   const out: { -readonly [K in keyof CheckDefinition]: CheckDefinition[K] } = { type };
-  if (type === 'http' && has(r, 'path')) out.path = httpPath(r.path, join(field, 'path'));
-  const interval = has(r, 'intervalMs')
-    ? int(r.intervalMs, join(field, 'intervalMs'), MIN_INTERVAL_MS, MAX_INTERVAL_MS)
-    : undefined;
-  if (interval !== undefined) out.intervalMs = interval;
-  if (has(r, 'timeoutMs')) {
-    const max = interval ?? MAX_INTERVAL_MS;
-    out.timeoutMs = int(r.timeoutMs, join(field, 'timeoutMs'), 1, max);
+  if (type === 'ttl') {
+    forbid(r, field, ['url', 'path', 'address', 'intervalMs', 'timeoutMs'], 'ttl');
+    out.ttlMs = int(r.ttlMs, f('ttlMs'), 1000, MAX_TTL_MS);
+  } else {
+    forbid(r, field, type === 'tcp' ? ['url', 'path', 'ttlMs'] : ['address', 'ttlMs'], type);
+    if (has(r, 'url') && has(r, 'path')) throw invalidArgument(f('url'), 'give url or path, not both');
+    if (has(r, 'url')) out.url = httpUrl(r.url, f('url'));
+    if (has(r, 'path')) out.path = httpPath(r.path, f('path'));
+    if (has(r, 'address')) out.address = hostPort(r.address, f('address'));
+    const interval = has(r, 'intervalMs')
+      ? int(r.intervalMs, f('intervalMs'), MIN_INTERVAL_MS, MAX_INTERVAL_MS)
+      : undefined;
+    if (interval !== undefined) out.intervalMs = interval;
+    if (has(r, 'timeoutMs')) out.timeoutMs = int(r.timeoutMs, f('timeoutMs'), 1, interval ?? MAX_INTERVAL_MS);
+  }
+  if (has(r, 'successesBeforePassing'))
+    out.successesBeforePassing = int(r.successesBeforePassing, f('successesBeforePassing'), 1, MAX_THRESHOLD);
+  if (has(r, 'failuresBeforeCritical'))
+    out.failuresBeforeCritical = int(r.failuresBeforeCritical, f('failuresBeforeCritical'), 1, MAX_THRESHOLD);
+  if (has(r, 'deregisterCriticalAfterMs')) {
+    const min = MIN_DEREGISTER_AFTER_MS;
+    out.deregisterCriticalAfterMs = int(
+      r.deregisterCriticalAfterMs,
+      f('deregisterCriticalAfterMs'),
+      min,
+      MAX_TTL_MS,
+    );
   }
   return out;
+}
+
+function httpUrl(value: unknown, field: string): string {
+  const text = str(value, field, MAX_URL_LENGTH);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw invalidArgument(field, 'must be an absolute http(s) URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw invalidArgument(field, 'must be http or https');
+  return text;
+}
+
+function hostPort(value: unknown, field: string): string {
+  const text = str(value, field, 260);
+  const at = text.lastIndexOf(':');
+  const port = Number(text.slice(at + 1));
+  if (at < 1 || !Number.isInteger(port) || port < 1 || port > 65_535)
+    throw invalidArgument(field, 'must be host:port with a port from 1 to 65535');
+  address(text.slice(0, at).replace(/^\[(.*)\]$/, '$1'), field);
+  return text;
 }
 
 function forbid(r: Rec, field: string, keys: readonly string[], type: string): void {

@@ -21,12 +21,16 @@ const READ = ['consistency'];
 
 export const QUERY_HANDLERS: { [K in Handled]: Handler<K> } = {
   'service.get': async (ctx, args) => {
-    const r = record(args ?? {}, '', [...READ, 'name', 'healthyOnly']);
+    const r = record(args ?? {}, '', [...READ, 'name', 'healthyOnly', 'includeWarning']);
     const service = name(r.name, 'name');
-    if (has(r, 'healthyOnly') && typeof r.healthyOnly !== 'boolean')
-      throw invalidArgument('healthyOnly', 'must be a boolean');
+    for (const flag of ['healthyOnly', 'includeWarning']) {
+      if (has(r, flag) && typeof r[flag] !== 'boolean') throw invalidArgument(flag, 'must be a boolean');
+    }
     await readBarrier(ctx, consistencyOf(r.consistency));
-    const instances = ctx.registry.getService(service, { healthyOnly: r.healthyOnly === true });
+    const instances = ctx.registry.getService(service, {
+      healthyOnly: r.healthyOnly === true,
+      includeWarning: r.includeWarning === true,
+    });
     return { instances, revision: ctx.registry.revision, leaderId: ctx.raft.status().leader };
   },
   'service.list': async (ctx, args) => {

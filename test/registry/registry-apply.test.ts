@@ -28,6 +28,7 @@ describe('services and instances', () => {
         checks: [],
         state: 'active',
         health: 'passing',
+        healthSince: 1000,
         modRevision: 1,
       },
     ]);
@@ -135,7 +136,7 @@ describe('deployments and routing policies (data only)', () => {
 
   it('sets and deletes a routing policy', () => {
     const d = new Driver();
-    const policy = { loadBalancer: 'round-robin', versionWeights: { '1.0.0': 9, '1.1.0': 1 } } as const;
+    const policy = { strategy: 'round-robin', versionWeights: { '1.0.0': 9, '1.1.0': 1 } } as const;
     expect(ok(d.apply({ op: 'routing.set', args: { service: 'api', policy } })).revision).toBe(1);
     expect(d.registry.getRoutingPolicy('api')).toEqual(policy);
     expect(ok(d.apply({ op: 'routing.delete', args: { service: 'api' } })).deleted).toBe(true);

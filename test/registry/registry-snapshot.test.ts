@@ -25,7 +25,7 @@ function populated(): Driver {
       status: 'pending',
     },
   });
-  d.apply({ op: 'routing.set', args: { service: 'api', policy: { loadBalancer: 'least-request' } } });
+  d.apply({ op: 'routing.set', args: { service: 'api', policy: { strategy: 'least-request' } } });
   return d;
 }
 

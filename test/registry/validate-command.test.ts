@@ -74,18 +74,38 @@ describe('validateCommand: envelope and arguments', () => {
     ['deployment history given', c('deployment.put', { ...deployment, history: [] }), 'history'],
     [
       'routing bad balancer',
-      c('routing.set', { service: 'api', policy: { loadBalancer: 'x' } }),
-      'policy.loadBalancer',
+      c('routing.set', { service: 'api', policy: { strategy: 'x' } }),
+      'policy.strategy',
     ],
     [
       'routing empty weights',
-      c('routing.set', { service: 'api', policy: { loadBalancer: 'random', versionWeights: {} } }),
+      c('routing.set', { service: 'api', policy: { strategy: 'random', versionWeights: {} } }),
       'policy.versionWeights',
     ],
     [
       'routing weight range',
-      c('routing.set', { service: 'api', policy: { loadBalancer: 'random', versionWeights: { v1: 1001 } } }),
+      c('routing.set', { service: 'api', policy: { strategy: 'random', versionWeights: { v1: 1001 } } }),
       'policy.versionWeights.v1',
+    ],
+    [
+      'routing hashKey without consistent-hash',
+      c('routing.set', { service: 'api', policy: { strategy: 'random', hashKey: 'path' } }),
+      'policy.hashKey',
+    ],
+    [
+      'routing bad hashKey',
+      c('routing.set', { service: 'api', policy: { strategy: 'consistent-hash', hashKey: 'body' } }),
+      'policy.hashKey',
+    ],
+    [
+      'routing queue without maxConcurrent',
+      c('routing.set', { service: 'api', policy: { strategy: 'random', queue: 5 } }),
+      'policy.maxConcurrent',
+    ],
+    [
+      'routing maxConcurrent 0',
+      c('routing.set', { service: 'api', policy: { strategy: 'random', maxConcurrent: 0 } }),
+      'policy.maxConcurrent',
     ],
     ['routing delete bad service', c('routing.delete', { service: '' }), 'service'],
   ];
@@ -94,6 +114,19 @@ describe('validateCommand: envelope and arguments', () => {
   });
 
   const good: [string, unknown][] = [
+    [
+      'routing with limits and hashing',
+      c('routing.set', {
+        service: 'api',
+        policy: {
+          strategy: 'consistent-hash',
+          hashKey: 'header:x-user',
+          maxConcurrent: 10,
+          queue: 20,
+          queueTimeoutMs: 500,
+        },
+      }),
+    ],
     ['register with session', c('service.register', baseRegistration, { clientId: 'c1', seq: 3 })],
     ['kv bytes', c('kv.put', { key: 'a/b', value: new Uint8Array([1, 2]) })],
     ['kv json', c('kv.put', { key: 'a/b', value: { on: true, list: [1, 'x', null] } })],
@@ -103,7 +136,7 @@ describe('validateCommand: envelope and arguments', () => {
       'routing',
       c('routing.set', {
         service: 'api',
-        policy: { loadBalancer: 'round-robin', versionWeights: { v1: 1 } },
+        policy: { strategy: 'round-robin', versionWeights: { v1: 1 } },
       }),
     ],
   ];

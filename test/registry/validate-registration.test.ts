@@ -70,6 +70,52 @@ describe('validateRegistration: every rule names its field', () => {
     ['tcp with path', { ...baseRegistration, checks: [{ type: 'tcp', path: '/' }] }, 'checks[0].path'],
     ['ttl without ttlMs', { ...baseRegistration, checks: [{ type: 'ttl' }] }, 'checks[0].ttlMs'],
     [
+      'http url and path',
+      { ...baseRegistration, checks: [{ type: 'http', url: 'http://a:1/', path: '/' }] },
+      'checks[0].url',
+    ],
+    [
+      'http url relative',
+      { ...baseRegistration, checks: [{ type: 'http', url: '/healthz' }] },
+      'checks[0].url',
+    ],
+    [
+      'http url not http',
+      { ...baseRegistration, checks: [{ type: 'http', url: 'ftp://a/' }] },
+      'checks[0].url',
+    ],
+    [
+      'http with address',
+      { ...baseRegistration, checks: [{ type: 'http', address: 'a:1' }] },
+      'checks[0].address',
+    ],
+    ['tcp with url', { ...baseRegistration, checks: [{ type: 'tcp', url: 'http://a:1/' }] }, 'checks[0].url'],
+    [
+      'tcp address no port',
+      { ...baseRegistration, checks: [{ type: 'tcp', address: 'host' }] },
+      'checks[0].address',
+    ],
+    [
+      'tcp address bad host',
+      { ...baseRegistration, checks: [{ type: 'tcp', address: 'a b:80' }] },
+      'checks[0].address',
+    ],
+    [
+      'threshold 0',
+      { ...baseRegistration, checks: [{ type: 'tcp', failuresBeforeCritical: 0 }] },
+      'checks[0].failuresBeforeCritical',
+    ],
+    [
+      'threshold 101',
+      { ...baseRegistration, checks: [{ type: 'tcp', successesBeforePassing: 101 }] },
+      'checks[0].successesBeforePassing',
+    ],
+    [
+      'deregister after too soon',
+      { ...baseRegistration, checks: [{ type: 'tcp', deregisterCriticalAfterMs: 10 }] },
+      'checks[0].deregisterCriticalAfterMs',
+    ],
+    [
       'ttl with interval',
       { ...baseRegistration, checks: [{ type: 'ttl', ttlMs: 5000, intervalMs: 1000 }] },
       'checks[0].intervalMs',
@@ -107,7 +153,15 @@ describe('validateRegistration: every rule names its field', () => {
         weight: 0,
         checks: [
           { type: 'http', path: '/healthz', intervalMs: 1000, timeoutMs: 500 },
-          { type: 'ttl', ttlMs: 10_000 },
+          { type: 'ttl', ttlMs: 10_000, deregisterCriticalAfterMs: 60_000 },
+          { type: 'http', url: 'https://api.example.com:8443/health', successesBeforePassing: 3 },
+          {
+            type: 'tcp',
+            address: '10.0.0.5:5432',
+            failuresBeforeCritical: 2,
+            intervalMs: 500,
+            timeoutMs: 200,
+          },
         ],
       },
     ],
