@@ -109,7 +109,8 @@ export class FlotillaClient implements Requester, AsyncDisposable {
     const r = await this.invoker.call({
       op,
       args: wire,
-      routing: transfer ? 'leader' : 'read',
+      // TTL heartbeats are kept by the leader's health worker; they are not Raft writes.
+      routing: transfer || op === 'instance.heartbeat' ? 'leader' : 'read',
       // A transfer changes the cluster but carries no session to dedupe it: sent once, never resent.
       mutating: transfer,
       resendable: !transfer,

@@ -53,11 +53,12 @@ export class ServicesApi {
   }
 
   /**
-   * Reports the instance alive. For now this is `instance.health` with
-   * `passing`; a TTL-check heartbeat replaces it once the health module lands.
+   * Keeps the instance's ttl checks passing for another `ttlMs` (send one at
+   * least every ttlMs). The leader keeps the heartbeats; only the health
+   * transitions they cause go through Raft.
    */
-  heartbeat(id: string, options?: CallOptions): Promise<WriteResult> {
-    return this.c.request('instance.health', { id, health: 'passing' }, options);
+  heartbeat(id: string, options?: CallOptions): Promise<{ id: string; health: Health; ttlMs: number }> {
+    return this.c.request('instance.heartbeat', { id }, options);
   }
 
   /** Stops new traffic to an instance while it finishes its work. */

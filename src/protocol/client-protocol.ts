@@ -18,7 +18,7 @@ import type { ChangeEvent } from '../registry/change-history.ts';
 import type { CommandArgs, Op as WriteOp } from '../registry/commands.ts';
 import type { ErrorInfo } from '../registry/errors.ts';
 import type { KvGetResult, ServiceSummary } from '../registry/registry.ts';
-import type { Deployment, Instance, KvValue, RoutingPolicy } from '../registry/types.ts';
+import type { Deployment, Health, Instance, KvValue, RoutingPolicy } from '../registry/types.ts';
 
 /** The upgrade path of the client WebSocket. (Peers use `/raft`.) */
 export const CLIENT_PATH = '/v1/client';
@@ -116,6 +116,14 @@ export interface QueryOps {
     result: { readonly policy: RoutingPolicy | null; readonly revision: number };
   };
   'node.status': { args: Record<string, never>; result: NodeStatus };
+  /**
+   * Leader only (else NOT_LEADER): keeps an instance's ttl checks passing for
+   * another `ttlMs`. Not a Raft write: only the health transitions it causes are.
+   */
+  'instance.heartbeat': {
+    args: { readonly id: string };
+    result: { readonly id: string; readonly health: Health; readonly ttlMs: number };
+  };
   /** Leader only (else NOT_LEADER): hands leadership to `to`, or to the most caught-up voter. */
   'leader.transfer': {
     args: { readonly to?: string };
@@ -147,6 +155,7 @@ export const QUERY_OPS: readonly QueryOp[] = [
   'deployment.list',
   'routing.get',
   'node.status',
+  'instance.heartbeat',
   'leader.transfer',
   'watch',
   'watch.cancel',

@@ -18,6 +18,7 @@ import {
   WsTransport,
 } from '../../raft/index.ts';
 import type { ClusterConfig } from '../config/cluster-config.ts';
+import { HealthWorker } from '../health/health-worker.ts';
 import type { NodeStatus } from '../protocol/client-protocol.ts';
 import { CLIENT_PATH } from '../protocol/client-protocol.ts';
 import type { ApplyResult } from '../registry/commands.ts';
@@ -25,6 +26,7 @@ import { FlotillaError } from '../registry/errors.ts';
 import { Registry } from '../registry/registry.ts';
 import { ClientApi, pathOf } from './client-api.ts';
 import { attachHttpRoutes } from './http-routes.ts';
+import { InternalClient } from './internal-client.ts';
 import { NodeMetrics } from './metrics.ts';
 import { type ClientLimits, DEFAULT_CLIENT_LIMITS, type NodeContext } from './node-context.ts';
 import { nodeStatus } from './node-status.ts';
@@ -66,6 +68,8 @@ export class FlotillaNode extends EventEmitter<FlotillaNodeEvents> {
     private readonly server: http.Server,
     private readonly api: ClientApi,
     private readonly hub: WatchHub,
+    private readonly health: HealthWorker,
+    private readonly stopHelpers: () => Promise<void>,
   ) {
     super();
     this.id = ctx.id;
@@ -131,6 +135,18 @@ export class FlotillaNode extends EventEmitter<FlotillaNodeEvents> {
       () => raft.status(),
       () => hub.size,
     );
+    const internal = new InternalClient(config.nodes.map((n) => n.address));
+    const health = new HealthWorker({
+      nodeId,
+      registry,
+      liveNodes: () => [
+        nodeId,
+        ...[...transport.stats().peers].filter(([, p]) => p.connected).map(([id]) => id),
+      ],
+      isLeader: () => raft.status().role === 'leader',
+      writer: internal,
+      logger,
+    });
     const ctx: NodeContext = {
       id: nodeId,
       raft,
@@ -140,6 +156,7 @@ export class FlotillaNode extends EventEmitter<FlotillaNodeEvents> {
       limits: { ...DEFAULT_CLIENT_LIMITS, ...options.limits },
       metrics,
       logger,
+      health,
     };
     const api = new ClientApi(server, ctx, hub);
     attachHttpRoutes(server, ctx, metrics);
@@ -148,7 +165,10 @@ export class FlotillaNode extends EventEmitter<FlotillaNodeEvents> {
       if (path === DEFAULT_PATH || path === CLIENT_PATH) return;
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     });
-    const node = new FlotillaNode(ctx, server, api, hub);
+    const node = new FlotillaNode(ctx, server, api, hub, health, () => {
+      health.close();
+      return internal.close();
+    });
     raft.on('applied', () => hub.publish());
     raft.on('leaderChanged', (leader, term) => {
       metrics.leaderChanged();
@@ -186,6 +206,11 @@ export class FlotillaNode extends EventEmitter<FlotillaNodeEvents> {
     return nodeStatus(this.ctx);
   }
 
+  /** Ids of the instances whose checks this node runs now. */
+  checksOwned(): string[] {
+    return this.health.owned;
+  }
+
   /** Ends watches, stops Raft (finishing the write in progress), closes storage and the listener. Idempotent. */
   close(): Promise<void> {
     this.closing ??= this.shutdown();
@@ -193,6 +218,7 @@ export class FlotillaNode extends EventEmitter<FlotillaNodeEvents> {
   }
 
   private async shutdown(): Promise<void> {
+    await this.stopHelpers().catch(() => undefined);
     this.api.close();
     this.hub.closeAll();
     try {

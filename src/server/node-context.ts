@@ -9,6 +9,7 @@ import type { Logger, RaftServer } from '../../raft/index.ts';
 import type { WireError } from '../protocol/client-protocol.ts';
 import type { ApplyResult } from '../registry/commands.ts';
 import type { Registry } from '../registry/registry.ts';
+import type { Health } from '../registry/types.ts';
 import type { NodeMetrics } from './metrics.ts';
 import type { AddressOf } from './wire-errors.ts';
 
@@ -38,6 +39,11 @@ export class RequestFailed extends Error {
   }
 }
 
+/** The leader's keeper of ttl heartbeats (src/health). */
+export interface HeartbeatSink {
+  heartbeat(id: string): { id: string; health: Health; ttlMs: number };
+}
+
 export interface NodeContext {
   readonly id: string;
   readonly raft: RaftServer<ApplyResult>;
@@ -48,4 +54,5 @@ export interface NodeContext {
   readonly limits: ClientLimits;
   readonly metrics: NodeMetrics;
   readonly logger: Logger;
+  readonly health: HeartbeatSink;
 }

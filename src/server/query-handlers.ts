@@ -80,6 +80,12 @@ export const QUERY_HANDLERS: { [K in Handled]: Handler<K> } = {
     record(args ?? {}, '', []);
     return nodeStatus(ctx);
   },
+  'instance.heartbeat': async (ctx, args) => {
+    const id = name(record(args ?? {}, '', ['id']).id, 'id');
+    const status = ctx.raft.status();
+    if (status.role !== 'leader') throw new RequestFailed(notLeader(status.leader, ctx.addressOf));
+    return ctx.health.heartbeat(id);
+  },
   'leader.transfer': (ctx, args) => transferLeader(ctx, args),
 };
 

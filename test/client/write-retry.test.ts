@@ -51,7 +51,7 @@ describe('retries apply a write at most once', () => {
   it('resends after the connection closed on receiving the write, on a fresh connection', async () => {
     const [c, leader] = await setup(1);
     leader!.handler = firstWrites(1, 'apply-and-close');
-    await expect(c.services.heartbeat('api-1')).resolves.toEqual({ revision: 1 });
+    await expect(c.services.setHealth('api-1', 'passing')).resolves.toEqual({ revision: 1 });
     expect(new Set(leader!.writes.map(session)).size).toBe(1);
     expect(leader!.applied).toHaveLength(1);
     expect(leader!.requests.at(-1)?.args).toEqual({ id: 'api-1', health: 'passing' });

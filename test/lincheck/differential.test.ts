@@ -5,8 +5,8 @@ import type { Operation, OpStatus } from '../support/lincheck/history.ts';
 import { kvRegisterModel } from '../support/lincheck/kv-model.ts';
 import type { Model } from '../support/lincheck/model.ts';
 import { serviceSetModel } from '../support/lincheck/set-model.ts';
+import { assertProperty } from '../support/property.ts';
 import { bruteForceLinearizable } from './brute-force.ts';
-import { assertProperty } from './lincheck-property.ts';
 
 const FILE = 'test/lincheck/differential.test.ts';
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkHistory } from '../support/lincheck/check-history.ts';
 import { kvRegisterModel } from '../support/lincheck/kv-model.ts';
-import { assertProperty } from './lincheck-property.ts';
+import { assertProperty } from '../support/property.ts';
 import { ANOMALY_KINDS, type AnomalyKind, injectAnomaly } from './register-anomalies.ts';
 import { planArbitrary, type SimulationShape, simulate } from './register-simulation.ts';
 

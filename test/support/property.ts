@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { type SimRunConfig, simRunConfig } from '../support/sim/sim-seed.ts';
+import { type SimRunConfig, simRunConfig } from './sim/sim-seed.ts';
 
-/** A property of the checker's own suite, seeded like test/sim. */
+/** A fast-check property of any suite, seeded like test/sim. */
 export interface PropertyRun {
   /** The test file, for the replay command. */
   readonly file: string;
@@ -22,7 +22,7 @@ export function assertProperty<Ts>(run: PropertyRun, property: fc.IProperty<Ts>)
   const config = simRunConfig({ seed: run.seed, numRuns: run.numRuns });
   const replay = `npx vitest run ${run.file}`;
   console.log(
-    `lincheck property "${run.name}": FLOTILLA_SEED=${config.seed} (replay: FLOTILLA_SEED=${config.seed} ${replay})`,
+    `property "${run.name}": FLOTILLA_SEED=${config.seed} (replay: FLOTILLA_SEED=${config.seed} ${replay})`,
   );
   const details = fc.check(property, {
     seed: config.seed,

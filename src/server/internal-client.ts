@@ -1,0 +1,40 @@
+/**
+ * How a node writes to the cluster on its own behalf (health transitions):
+ * through the SDK, like any client, so it follows the leader, retries and
+ * applies each write once. Connected lazily: at start-up the node is not
+ * listening yet, and a node that never owns a check never connects.
+ */
+
+import { connect, type FlotillaClient } from '../client/index.ts';
+import type { HealthWriter } from '../health/health-worker.ts';
+import type { Health } from '../registry/types.ts';
+
+export class InternalClient implements HealthWriter {
+  private client: Promise<FlotillaClient> | undefined;
+  private closed = false;
+
+  constructor(private readonly endpoints: readonly string[]) {}
+
+  private get(): Promise<FlotillaClient> {
+    if (this.closed) return Promise.reject(new Error('node is closing'));
+    this.client ??= connect({ endpoints: [...this.endpoints], timeoutMs: 5_000 }).catch((err: unknown) => {
+      this.client = undefined; // try again on the next write
+      throw err;
+    });
+    return this.client;
+  }
+
+  async setHealth(id: string, health: Health): Promise<void> {
+    await (await this.get()).services.setHealth(id, health);
+  }
+
+  async deregister(id: string): Promise<void> {
+    await (await this.get()).services.deregister(id);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const client = await this.client?.catch(() => undefined);
+    await client?.close();
+  }
+}
