@@ -83,6 +83,20 @@ export function buildProgram(): Command {
       .option('--from <revision>', 'start after this revision instead of now'),
   ).action(async (name, o) => (await clientCommands()).serviceWatch(name, o));
 
+  clientCommand(
+    service
+      .command('policy <name>')
+      .description('show the routing policy of a service, or change it with the flags below')
+      .option('--strategy <s>', 'round-robin, weighted-round-robin, random, least-request or consistent-hash')
+      .option('--hash-key <k>', 'consistent-hash key: path, header:NAME, query:NAME or cookie:NAME')
+      .option('--max-concurrent <n>', 'requests a gateway lets through to the service at once')
+      .option('--queue <n>', 'requests that may wait for a slot (beyond it: 429)')
+      .option('--queue-timeout-ms <ms>', 'longest wait in the queue (then 503)')
+      .option('--version-weight <version=weight>', 'traffic weight of a version (repeatable)', collect)
+      .option('--replace', 'start from an empty policy instead of changing the stored one')
+      .option('--delete', 'remove the policy (the service falls back to round-robin)'),
+  ).action(async (name, o) => (await import('./policy-command.ts')).servicePolicy(name, o));
+
   const kv = program.command('kv').description('dynamic configuration');
   clientCommand(
     kv
@@ -99,6 +113,19 @@ export function buildProgram(): Command {
   clientCommand(
     kv.command('list [prefix]').description('keys starting with prefix').option('--stale', 'local read'),
   ).action(async (prefix, o) => (await clientCommands()).kvList(prefix, o));
+
+  program
+    .command('gateway')
+    .description('run an HTTP gateway that routes by the registry, until Ctrl-C')
+    .option('--listen <host:port>', 'address to listen on', '127.0.0.1:8080')
+    .option('--route <prefix=service>', 'send requests under PREFIX to SERVICE (repeatable)', collect)
+    .option('-c, --config <file>', 'cluster file whose node addresses are the default endpoints')
+    .addOption(
+      new Option('--endpoints <list>', 'comma-separated host:port of nodes').env('FLOTILLA_ENDPOINTS'),
+    )
+    .option('--timeout <ms>', 'deadline of each call to the cluster in milliseconds', '2000')
+    .option('--json', 'print the listening address and routes as JSON')
+    .action(async (o) => (await import('./gateway-command.ts')).gateway(o));
 
   const leader = program.command('leader').description('leadership');
   clientCommand(

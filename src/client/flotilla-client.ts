@@ -15,7 +15,9 @@ import {
 } from '../protocol/client-protocol.ts';
 import { OPS } from '../registry/commands.ts';
 import { FlotillaError, invalidArgument } from '../registry/errors.ts';
+import type { Instance } from '../registry/types.ts';
 import { isPlainObject } from '../registry/validate-primitives.ts';
+import type { RouteRequest } from '../router/route-request.ts';
 import { backoffDelay, pause, type RandomSource } from './backoff.ts';
 import {
   type ConnectOptions,
@@ -30,6 +32,7 @@ import { Deadline } from './deadline.ts';
 import { Invoker } from './invoker.ts';
 import { KvApi } from './kv-api.ts';
 import { type CallOptions, defined, type Requester } from './requester.ts';
+import { ClientRouter, type RouteOptions } from './route.ts';
 import { ServicesApi } from './services-api.ts';
 import { type WatchOptions, type WatchStream, WatchStreamImpl } from './watch-stream.ts';
 import { clockSeqBase, WriteLanes } from './write-lanes.ts';
@@ -62,6 +65,8 @@ export class FlotillaClient implements Requester, AsyncDisposable {
   /** Aborted by close(): retries stop waiting, new calls are refused. */
   private readonly closing = new AbortController();
   private readonly watches = new Set<WatchStreamImpl>();
+  /** Created on the first `route()`: most clients never route. */
+  private router: ClientRouter | undefined;
   private closed: Promise<void> | undefined;
 
   /** Prefer {@link connect}, which also waits for a first connection. */
@@ -143,6 +148,24 @@ export class FlotillaClient implements Requester, AsyncDisposable {
   }
 
   /**
+   * The instance of service `name` to send `request` to, picked by the
+   * service's routing policy (strategy, version weights) among its active,
+   * healthy instances — from a cache kept current by a watch, started on the
+   * first call for each service. Rejects NOT_FOUND when the service has no
+   * instances, UNAVAILABLE when none is eligible or the cluster cannot be
+   * reached for the first read (see route.ts).
+   */
+  route(name: string, request?: RouteRequest, options?: RouteOptions): Promise<Instance> {
+    if (this.closing.signal.aborted) return Promise.reject(new FlotillaError('CLOSED', 'client is closed'));
+    this.router ??= new ClientRouter(this, {
+      retry: this.options.retry,
+      random: this.random,
+      retryFirstLoad: false,
+    });
+    return this.router.route(name, request, options);
+  }
+
+  /**
    * Closes the client: pending calls reject CLOSED (`maybeApplied` true for
    * a write that was sent), watches end, sockets close. Idempotent: every
    * call returns the same promise.
@@ -203,6 +226,7 @@ export class FlotillaClient implements Requester, AsyncDisposable {
   private async shutdown(): Promise<void> {
     this.closing.abort();
     const steps: (() => unknown)[] = [
+      () => this.router?.close(),
       () => {
         for (const w of [...this.watches]) w.cancel();
       },

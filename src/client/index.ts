@@ -17,6 +17,8 @@ export type {
   WriteResult,
 } from '../protocol/client-protocol.ts';
 export { FlotillaError } from '../registry/errors.ts';
+export type { RouteRequest } from '../router/route-request.ts';
+export type { CustomStrategy } from '../router/strategy.ts';
 export {
   type ConnectOptions,
   DEFAULT_MAX_WRITE_LANES,
@@ -31,6 +33,14 @@ export { type ClusterStatus, type MemberStatus, STATUS_TIMEOUT_MS } from './clus
 export { type ClusterApi, connect, FlotillaClient } from './flotilla-client.ts';
 export type { KvApi, KvGetResponse } from './kv-api.ts';
 export type { CallOptions } from './requester.ts';
+export {
+  ClientRouter,
+  type ClientRouterOptions,
+  DEFAULT_ROUTE_CACHE_SERVICES,
+  type FeedOptions,
+  type RouteOptions,
+  ServiceFeed,
+} from './route.ts';
 export type {
   DiscoverOptions,
   DiscoverResult,
