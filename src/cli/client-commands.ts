@@ -5,7 +5,7 @@
  */
 
 import { connect, type FlotillaClient } from '../client/index.ts';
-import type { Registration } from '../registry/types.ts';
+import type { CheckDefinition, Registration } from '../registry/types.ts';
 import { CliError } from './cli-error.ts';
 import { type EndpointOptions, endpointsOf } from './config-file.ts';
 import { printJson, printLine, show, table } from './output.ts';
@@ -61,10 +61,33 @@ export interface RegisterOptions extends CommonOptions {
   readonly meta?: string[];
   readonly weight?: string;
   readonly zone?: string;
+  readonly checkHttp?: string;
+  readonly checkTcp?: boolean;
+  readonly checkTtl?: string;
+  readonly checkInterval?: string;
+  readonly check?: string[];
+}
+
+/** The checks the flags declare; the node validates them (and names the bad field). */
+function checksOf(o: RegisterOptions): CheckDefinition[] {
+  const interval = o.checkInterval === undefined ? {} : { intervalMs: Number(o.checkInterval) };
+  const checks: CheckDefinition[] = [];
+  if (o.checkHttp !== undefined) checks.push({ type: 'http', path: o.checkHttp, ...interval });
+  if (o.checkTcp === true) checks.push({ type: 'tcp', ...interval });
+  if (o.checkTtl !== undefined) checks.push({ type: 'ttl', ttlMs: Number(o.checkTtl) });
+  for (const text of o.check ?? []) {
+    try {
+      checks.push(JSON.parse(text) as CheckDefinition);
+    } catch {
+      throw new CliError(`--check ${JSON.stringify(text)}: not valid JSON`);
+    }
+  }
+  return checks;
 }
 
 /** Builds a registration from flags; the node validates it (and names the bad field). */
 export function registrationOf(o: RegisterOptions): Registration {
+  const checks = checksOf(o);
   const meta: Record<string, string> = {};
   for (const kv of o.meta ?? []) {
     const at = kv.indexOf('=');
@@ -81,6 +104,7 @@ export function registrationOf(o: RegisterOptions): Registration {
     ...(o.meta === undefined ? {} : { meta }),
     ...(o.weight === undefined ? {} : { weight: Number(o.weight) }),
     ...(o.zone === undefined ? {} : { zone: o.zone }),
+    ...(checks.length === 0 ? {} : { checks }),
   };
 }
 
@@ -96,6 +120,12 @@ export async function serviceDeregister(id: string, opts: CommonOptions): Promis
   if (opts.json === true) return printJson({ ...r, id });
   if (r.deleted !== true) throw new CliError(`no instance ${id}`);
   printLine(`deregistered ${id} at revision ${r.revision}`);
+}
+
+export async function serviceHeartbeat(id: string, opts: CommonOptions): Promise<void> {
+  const r = await withClient(opts, (c) => c.services.heartbeat(id));
+  if (opts.json === true) return printJson(r);
+  printLine(`${id} is ${r.health}; next heartbeat due within ${r.ttlMs} ms`);
 }
 
 export async function serviceDrain(id: string, opts: CommonOptions): Promise<void> {

@@ -61,11 +61,25 @@ export function buildProgram(): Command {
       .option('--tag <tag>', 'a tag (repeatable)', collect)
       .option('--meta <key=value>', 'a metadata entry (repeatable)', collect)
       .option('--weight <n>', 'routing weight')
-      .option('--zone <zone>', 'zone or rack'),
+      .option('--zone <zone>', 'zone or rack')
+      .option('--check-http <path>', 'an http check of this path on the instance (2xx passing, 429 warning)')
+      .option('--check-tcp', 'a tcp check: the instance accepts connections')
+      .option('--check-ttl <ms>', 'a ttl check: passing while `service heartbeat` comes at least every <ms>')
+      .option('--check-interval <ms>', 'time between probes of the http/tcp check')
+      .option(
+        '--check <json>',
+        'a check as JSON, e.g. {"type":"http","url":"http://h:1/ok"} (repeatable)',
+        collect,
+      ),
   ).action(async (o) => (await clientCommands()).serviceRegister(o));
   clientCommand(service.command('deregister <id>').description('remove an instance')).action(async (id, o) =>
     (await clientCommands()).serviceDeregister(id, o),
   );
+  clientCommand(
+    service
+      .command('heartbeat <id>')
+      .description('keep the ttl checks of an instance passing for another ttl'),
+  ).action(async (id, o) => (await clientCommands()).serviceHeartbeat(id, o));
   clientCommand(service.command('drain <id>').description('stop new traffic to an instance')).action(
     async (id, o) => (await clientCommands()).serviceDrain(id, o),
   );
