@@ -122,7 +122,9 @@ export class RuntimeCluster {
       storage: await this.storageFor(id),
       transport,
       fsm,
-      tickMs: 10,
+      // 200–400 ms election timeouts: short enough for quick tests, long enough that a loaded
+      // machine (a GC pause, a busy event loop) does not depose leaders mid-test.
+      tickMs: 20,
       ...(this.extra.snapshotEntries === undefined ? {} : { snapshotEntries: this.extra.snapshotEntries }),
     });
     this.servers.set(id, server);
