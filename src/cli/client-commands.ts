@@ -7,7 +7,7 @@
 import { connect, type FlotillaClient } from '../client/index.ts';
 import type { CheckDefinition, Registration } from '../registry/types.ts';
 import { CliError } from './cli-error.ts';
-import { type EndpointOptions, endpointsOf } from './config-file.ts';
+import { clientTlsOf, type EndpointOptions, endpointsOf } from './config-file.ts';
 import { printJson, printLine, show, table } from './output.ts';
 
 export interface CommonOptions extends EndpointOptions {
@@ -22,7 +22,12 @@ export async function withClient<T>(
   const timeoutMs = opts.timeout === undefined ? 5_000 : Number(opts.timeout);
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1)
     throw new CliError('--timeout must be a positive number of ms');
-  const client = await connect({ endpoints: await endpointsOf(opts), timeoutMs });
+  const tls = await clientTlsOf(opts);
+  const client = await connect({
+    endpoints: await endpointsOf(opts),
+    timeoutMs,
+    ...(tls === undefined ? {} : { tls }),
+  });
   try {
     return await run(client);
   } finally {

@@ -11,12 +11,15 @@
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync } from 'node:fs';
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClusterConfig } from '../config/cluster-config.ts';
 import { loadClusterConfig } from '../config/load-config.ts';
 import type { NodeStatus } from '../protocol/client-protocol.ts';
+import { splitAddress } from '../server/flotilla-node.ts';
 import { CliError } from './cli-error.ts';
 import { configPath } from './config-file.ts';
 import { printJson, printLine, table } from './output.ts';
@@ -112,14 +115,32 @@ function membersOf(children: readonly Child[], statuses: ReadonlyMap<string, Nod
   });
 }
 
-async function fetchStatus(config: ClusterConfig, address: string): Promise<NodeStatus | undefined> {
-  const scheme = config.tls === undefined ? 'http' : 'https';
-  try {
-    const res = await fetch(`${scheme}://${address}/v1/status`, { signal: AbortSignal.timeout(POLL_MS * 2) });
-    return res.ok ? ((await res.json()) as NodeStatus) : undefined;
-  } catch {
-    return undefined;
-  }
+/** GET /v1/status of one node (https with the cluster's CA when the file configures tls). */
+function fetchStatus(config: ClusterConfig, address: string): Promise<NodeStatus | undefined> {
+  const { host, port } = splitAddress(address);
+  const options = { host, port, path: '/v1/status', timeout: POLL_MS * 2, agent: false as const };
+  return new Promise((resolve) => {
+    const onResponse = (res: IncomingMessage): void => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => {
+        try {
+          resolve(res.statusCode === 200 ? (JSON.parse(body) as NodeStatus) : undefined);
+        } catch {
+          resolve(undefined);
+        }
+      });
+    };
+    const req =
+      config.tls === undefined
+        ? http.get(options, onResponse)
+        : https.get({ ...options, ca: readFileSync(config.tls.ca ?? config.tls.cert) }, onResponse);
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+  });
 }
 
 async function statusesOf(

@@ -3,7 +3,7 @@
  * talks to: `--endpoints`, else FLOTILLA_ENDPOINTS, else the nodes of the file.
  */
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadClusterConfig } from '../config/load-config.ts';
@@ -25,6 +25,19 @@ export interface EndpointOptions {
 }
 
 const ENDPOINT = /^[^\s,/]+:\d{1,5}$/;
+
+/**
+ * The TLS settings a client needs for the cluster file's nodes: their CA (or
+ * their certificate, when self-signed), when the file configures `tls`.
+ * Read from `--config`, else the default file when there is one.
+ */
+export async function clientTlsOf(opts: EndpointOptions): Promise<{ ca: Buffer } | undefined> {
+  const file = configPath(opts.config);
+  if (opts.config === undefined && !existsSync(file)) return undefined;
+  const config = await loadClusterConfig(file);
+  if (config.tls === undefined) return undefined;
+  return { ca: readFileSync(config.tls.ca ?? config.tls.cert) };
+}
 
 export async function endpointsOf(opts: EndpointOptions): Promise<string[]> {
   const listed = opts.endpoints ?? process.env.FLOTILLA_ENDPOINTS;

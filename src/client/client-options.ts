@@ -47,6 +47,21 @@ export interface ConnectOptions {
   readonly clientId?: string;
   /** Most writes in flight at once; further writes queue. */
   readonly maxWriteLanes?: number;
+  /**
+   * Speak wss to nodes whose cluster file configures `tls`. `ca`: the roots
+   * that sign the nodes' certificates (Node's defaults when absent); `cert`
+   * and `key`: a client certificate, when the nodes ask for one.
+   */
+  readonly tls?: ClientTlsOptions;
+}
+
+/** TLS settings of the client's connections (PEM strings or buffers). */
+export interface ClientTlsOptions {
+  readonly ca?: string | Buffer;
+  readonly cert?: string | Buffer;
+  readonly key?: string | Buffer;
+  /** Defaults to true; false only for a test rig with self-signed certificates. */
+  readonly rejectUnauthorized?: boolean;
 }
 
 /** {@link ConnectOptions} with every default filled in. */
@@ -57,6 +72,7 @@ export interface ResolvedClientOptions {
   readonly retry: { readonly baseMs: number; readonly maxMs: number };
   readonly clientId: string;
   readonly maxWriteLanes: number;
+  readonly tls: ClientTlsOptions | undefined;
 }
 
 const MAX_TIMEOUT_MS = 24 * 60 * 60_000;
@@ -101,6 +117,26 @@ function clientId(value: unknown): string {
   return value;
 }
 
+function tlsOptions(value: unknown): ClientTlsOptions | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null) throw invalidArgument('tls', 'must be an object');
+  const t = value as Record<string, unknown>;
+  for (const key of Object.keys(t)) {
+    if (!['ca', 'cert', 'key', 'rejectUnauthorized'].includes(key))
+      throw invalidArgument(`tls.${key}`, 'unknown field');
+  }
+  for (const key of ['ca', 'cert', 'key']) {
+    const v = t[key];
+    if (v !== undefined && typeof v !== 'string' && !Buffer.isBuffer(v))
+      throw invalidArgument(`tls.${key}`, 'must be PEM text or a Buffer');
+  }
+  if ((t.cert === undefined) !== (t.key === undefined))
+    throw invalidArgument('tls.cert', 'cert and key come together');
+  if (t.rejectUnauthorized !== undefined && typeof t.rejectUnauthorized !== 'boolean')
+    throw invalidArgument('tls.rejectUnauthorized', 'must be a boolean');
+  return Object.freeze({ ...(t as ClientTlsOptions) });
+}
+
 /**
  * Checks user options and fills defaults. Throws `INVALID_ARGUMENT` whose
  * `details.field` names the offending option.
@@ -134,6 +170,7 @@ export function resolveOptions(user: ConnectOptions): Readonly<ResolvedClientOpt
     retry: Object.freeze({ baseMs, maxMs }),
     clientId: clientId(user.clientId),
     maxWriteLanes: integer(user.maxWriteLanes, 'maxWriteLanes', DEFAULT_MAX_WRITE_LANES, 1, MAX_LANES),
+    tls: tlsOptions(user.tls),
   });
 }
 

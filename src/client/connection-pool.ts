@@ -4,6 +4,7 @@
  * node for reads, otherwise the configured endpoints in turn.
  */
 
+import type { ClientTlsOptions } from './client-options.ts';
 import { Connection } from './connection.ts';
 import type { Deadline } from './deadline.ts';
 
@@ -26,6 +27,7 @@ export class ConnectionPool {
   constructor(
     readonly endpoints: readonly string[],
     private readonly connectTimeoutMs: number,
+    private readonly tls?: ClientTlsOptions,
   ) {}
 
   /** Addresses of the connections currently open. */
@@ -39,10 +41,15 @@ export class ConnectionPool {
     let conn = this.conns.get(address);
     if (conn === undefined || !conn.usable) {
       try {
-        conn = new Connection(address, this.connectTimeoutMs, (c) => {
-          if (this.conns.get(c.address) === c) this.conns.delete(c.address);
-          if (this.leader === c.address) this.leader = undefined;
-        });
+        conn = new Connection(
+          address,
+          this.connectTimeoutMs,
+          (c) => {
+            if (this.conns.get(c.address) === c) this.conns.delete(c.address);
+            if (this.leader === c.address) this.leader = undefined;
+          },
+          this.tls,
+        );
       } catch (err) {
         // Only an address the socket library refuses outright (e.g. a malformed redirect) lands here.
         return { reason: `${address}: ${err instanceof Error ? err.message : String(err)}` };

@@ -10,6 +10,7 @@ import WebSocket from 'ws';
 import { CLIENT_PATH, type WatchFrame } from '../protocol/client-protocol.ts';
 import { decodeServerFrame, encodeFrame } from '../protocol/frame-codec.ts';
 import type { Outcome } from './call-outcome.ts';
+import type { ClientTlsOptions } from './client-options.ts';
 import type { Deadline } from './deadline.ts';
 
 /** Ping an idle node this often; a connection that missed one whole interval is dropped (half-open TCP). */
@@ -36,9 +37,9 @@ export interface Session {
   readonly seq: number;
 }
 
-/** The ws URL of a node's client endpoint. */
-export function clientUrl(address: string): string {
-  return `ws://${address}${CLIENT_PATH}`;
+/** The ws (or wss, with TLS) URL of a node's client endpoint. */
+export function clientUrl(address: string, secure = false): string {
+  return `${secure ? 'wss' : 'ws'}://${address}${CLIENT_PATH}`;
 }
 
 /** One socket to one node, shared by every call to it. */
@@ -62,11 +63,13 @@ export class Connection {
     readonly address: string,
     connectTimeoutMs: number,
     private readonly onClosed: (c: Connection) => void,
+    tls?: ClientTlsOptions,
   ) {
     this.reason = `${address}: connection closed`;
-    this.ws = new WebSocket(clientUrl(address), {
+    this.ws = new WebSocket(clientUrl(address, tls !== undefined), {
       perMessageDeflate: false,
       handshakeTimeout: connectTimeoutMs,
+      ...(tls ?? {}),
     });
     this.opened = new Promise((resolve) => {
       this.ws.once('open', () => {

@@ -75,7 +75,7 @@ export class FlotillaClient implements Requester, AsyncDisposable {
     internals: ClientInternals = {},
   ) {
     this.random = internals.random ?? Math.random;
-    this.pool = new ConnectionPool(options.endpoints, options.timeoutMs);
+    this.pool = new ConnectionPool(options.endpoints, options.timeoutMs, options.tls);
     this.lanes = new WriteLanes(options.clientId, options.maxWriteLanes, internals.seqBase ?? clockSeqBase);
     this.invoker = new Invoker({
       pool: this.pool,

@@ -20,6 +20,7 @@ export { FlotillaError } from '../registry/errors.ts';
 export type { RouteRequest } from '../router/route-request.ts';
 export type { CustomStrategy } from '../router/strategy.ts';
 export {
+  type ClientTlsOptions,
   type ConnectOptions,
   DEFAULT_MAX_WRITE_LANES,
   DEFAULT_RETRY_BASE_MS,

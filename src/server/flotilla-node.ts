@@ -135,7 +135,11 @@ export class FlotillaNode extends EventEmitter<FlotillaNodeEvents> {
       () => raft.status(),
       () => hub.size,
     );
-    const internal = new InternalClient(config.nodes.map((n) => n.address));
+    // Nodes serve wss when TLS is configured; the node's own client trusts the cluster's CA (or its own certificate).
+    const internal = new InternalClient(
+      config.nodes.map((n) => n.address),
+      tls === undefined ? undefined : { ca: tls.ca ?? tls.cert },
+    );
     const health = new HealthWorker({
       nodeId,
       registry,

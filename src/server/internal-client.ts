@@ -5,7 +5,7 @@
  * listening yet, and a node that never owns a check never connects.
  */
 
-import { connect, type FlotillaClient } from '../client/index.ts';
+import { type ClientTlsOptions, connect, type FlotillaClient } from '../client/index.ts';
 import type { HealthWriter } from '../health/health-worker.ts';
 import type { Health } from '../registry/types.ts';
 
@@ -13,11 +13,18 @@ export class InternalClient implements HealthWriter {
   private client: Promise<FlotillaClient> | undefined;
   private closed = false;
 
-  constructor(private readonly endpoints: readonly string[]) {}
+  constructor(
+    private readonly endpoints: readonly string[],
+    private readonly tls?: ClientTlsOptions,
+  ) {}
 
   private get(): Promise<FlotillaClient> {
     if (this.closed) return Promise.reject(new Error('node is closing'));
-    this.client ??= connect({ endpoints: [...this.endpoints], timeoutMs: 5_000 }).catch((err: unknown) => {
+    this.client ??= connect({
+      endpoints: [...this.endpoints],
+      timeoutMs: 5_000,
+      ...(this.tls === undefined ? {} : { tls: this.tls }),
+    }).catch((err: unknown) => {
       this.client = undefined; // try again on the next write
       throw err;
     });

@@ -16,6 +16,8 @@ export interface NodeClusterOptions {
   readonly heartbeatMs?: number;
   readonly electionMs?: number;
   readonly snapshotEntries?: number;
+  /** PEM certificate and key files for every node (the cluster then serves wss and https). */
+  readonly tls?: { readonly cert: string; readonly key: string; readonly ca?: string };
   /** Start only these nodes (default: all); others can join later with startNode. */
   readonly only?: readonly string[];
   readonly node?: Partial<Omit<FlotillaNodeOptions, 'config' | 'nodeId'>>;
@@ -41,6 +43,7 @@ export class NodeCluster {
         dataDir: dir,
         token: 'test-token',
         nodes,
+        ...(options.tls === undefined ? {} : { tls: options.tls }),
         raft: {
           heartbeatMs: options.heartbeatMs ?? 50,
           electionMs: options.electionMs ?? 500,
