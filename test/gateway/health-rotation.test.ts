@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type FlotillaClient } from '../../src/client/index.ts';
 import { Gateway } from '../../src/gateway/index.ts';
 import { NodeCluster } from '../server/node-cluster.ts';
+import { waitUntilAsync } from '../support/wait-for.ts';
 import { Backend, send } from './helpers.ts';
 
 const failing = new Set<string>();
@@ -71,13 +72,8 @@ describe('gateway rotation follows health checks', () => {
     }
     return ids;
   };
-  const until = async (what: string, cond: () => Promise<boolean>): Promise<void> => {
-    const deadline = Date.now() + 15_000;
-    while (!(await cond())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
+  const until = (what: string, cond: () => Promise<boolean>): Promise<void> =>
+    waitUntilAsync(what, cond, 15_000);
 
   it('a failing backend leaves after failuresBeforeCritical probes and comes back after successesBeforePassing', async () => {
     // Checks start critical (the gateway's panic threshold routes to all meanwhile): wait for three passes.

@@ -10,7 +10,7 @@ import { connect, type FlotillaClient } from '../../src/client/index.ts';
 import type { ChangeEvent } from '../../src/registry/change-history.ts';
 import type { Health } from '../../src/registry/types.ts';
 import { NodeCluster } from '../server/node-cluster.ts';
-import { waitUntil } from '../support/wait-for.ts';
+import { waitUntil, waitUntilAsync } from '../support/wait-for.ts';
 
 /** An HTTP backend whose /health answers what the test says, counting probes. */
 class Backend {
@@ -52,18 +52,8 @@ describe('health checks', () => {
   };
   const healthyIds = async (): Promise<string[]> =>
     (await client.services.discover('web', { healthyOnly: true })).instances.map((i) => i.id);
-  /** Polls an async condition (the registry is read through the SDK). */
-  const eventually = async (
-    what: string,
-    cond: () => Promise<boolean>,
-    timeoutMs = 10_000,
-  ): Promise<void> => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await cond())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
+  const eventually = (what: string, cond: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> =>
+    waitUntilAsync(what, cond, timeoutMs);
   const backend = async (): Promise<Backend> => {
     const b = await Backend.start();
     backends.push(b);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type FlotillaClient } from '../../src/client/index.ts';
 import { selfSigned } from '../support/self-signed.ts';
+import { waitUntilAsync } from '../support/wait-for.ts';
 import { NodeCluster } from './node-cluster.ts';
 
 const pem = selfSigned();
@@ -50,13 +51,11 @@ describe('a TLS cluster', () => {
       checks: [{ type: 'ttl', ttlMs: 60_000 }],
     });
     await client.services.heartbeat('tls-ttl');
-    const deadline = Date.now() + 10_000;
-    let health = '';
-    while (health !== 'passing' && Date.now() < deadline) {
-      health = (await client.services.discover('tls')).instances[0]?.health ?? '';
-      if (health !== 'passing') await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    expect(health).toBe('passing');
+    await waitUntilAsync(
+      'tls-ttl passing',
+      async () => (await client.services.discover('tls')).instances[0]?.health === 'passing',
+      10_000,
+    );
   });
 
   it('a client without TLS, or without the CA, cannot connect', async () => {

@@ -10,3 +10,16 @@ export async function waitUntil(what: string, condition: () => boolean, timeoutM
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+/** {@link waitUntil} for a condition that must ask something asynchronously (a node, a client). */
+export async function waitUntilAsync(
+  what: string,
+  condition: () => Promise<boolean>,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
