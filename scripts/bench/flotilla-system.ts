@@ -1,0 +1,264 @@
+/**
+ * The Flotilla adapter: three `flotilla start` processes on loopback, started
+ * as test/support/process-cluster.ts starts them for the end-to-end tests
+ * (a temp cluster file, free ports), but here with node flags of our own
+ * (`--cpu-prof`, which NODE_OPTIONS refuses), and SDK clients.
+ */
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, type FlotillaClient } from '../../src/client/index.ts';
+import type { NodeStatus } from '../../src/protocol/client-protocol.ts';
+import { FLOTILLA_BIN, freePort } from '../../test/support/process-cluster.ts';
+import type {
+  BenchClient,
+  BenchClientOptions,
+  BenchCluster,
+  BenchRegistration,
+  FsyncStats,
+  ReadMode,
+  StartOptions,
+} from './system.ts';
+import { scrapeHistogram } from './system.ts';
+
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+class FlotillaBenchClient implements BenchClient {
+  private readonly watches = new Set<() => void>();
+
+  constructor(private readonly client: FlotillaClient) {}
+
+  async put(key: string, value: string): Promise<void> {
+    await this.client.kv.put(key, value);
+  }
+
+  async register(r: BenchRegistration): Promise<void> {
+    await this.client.services.register(r);
+  }
+
+  async get(key: string, mode: ReadMode): Promise<void> {
+    await this.client.kv.get(key, { consistency: mode });
+  }
+
+  async watchService(name: string, onChange: (seq: number) => void): Promise<() => void> {
+    // From a revision read first, so the watch misses nothing written after this call resolves.
+    const { revision } = await this.client.kv.get('bench/watch-origin', { consistency: 'linearizable' });
+    const stream = this.client.services.watch(name, { fromRevision: revision });
+    const cancel = (): void => {
+      this.watches.delete(cancel);
+      stream.cancel();
+    };
+    this.watches.add(cancel);
+    void (async () => {
+      try {
+        for await (const event of stream) {
+          if (event.kind === 'instance' && event.type === 'put') onChange(Number(event.instance.meta.seq));
+        }
+      } catch {
+        // Ended by close() or an overflow; the workload counts what arrived.
+      }
+    })();
+    return cancel;
+  }
+
+  async close(): Promise<void> {
+    for (const cancel of [...this.watches]) cancel();
+    await this.client.close();
+  }
+}
+
+interface Node {
+  readonly id: string;
+  readonly address: string;
+  process?: ChildProcess | undefined;
+  exited?: Promise<void>;
+  output: string;
+}
+
+/** A running 3-node Flotilla cluster of real processes. */
+export class FlotillaCluster implements BenchCluster {
+  readonly system = 'flotilla';
+  readonly version = VERSION;
+  private closed: Promise<void> | undefined;
+
+  private constructor(
+    readonly tempDir: string,
+    private readonly file: string,
+    private readonly nodes: Node[],
+    private readonly nodeArgs: readonly string[],
+  ) {}
+
+  /** Writes a cluster file in a temp dir, starts three nodes and waits for a leader. */
+  static async start(options: StartOptions): Promise<FlotillaCluster> {
+    const dir = await mkdtemp(join(tmpdir(), 'flotilla-bench-'));
+    const nodes: Node[] = [];
+    for (let i = 1; i <= 3; i++)
+      nodes.push({ id: `n${i}`, address: `127.0.0.1:${await freePort()}`, output: '' });
+    const yaml = [
+      'cluster: bench',
+      'dataDir: ./data',
+      'token: bench-token',
+      'nodes:',
+      ...nodes.flatMap((n) => [`  - id: ${n.id}`, `    address: ${n.address}`]),
+      'raft:',
+      `  heartbeatMs: ${options.heartbeatMs}`,
+      `  electionMs: ${options.electionMs}`,
+      'log:',
+      '  level: warn',
+      '',
+    ].join('\n');
+    const file = join(dir, 'cluster.yaml');
+    await writeFile(file, yaml);
+    const nodeArgs =
+      options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`];
+    const self = new FlotillaCluster(dir, file, nodes, nodeArgs);
+    try {
+      for (const n of nodes) self.restart(n.id);
+      await self.leader(30_000);
+    } catch (err) {
+      await self.close();
+      throw err;
+    }
+    return self;
+  }
+
+  get members(): readonly string[] {
+    return this.nodes.map((n) => n.id);
+  }
+
+  private node(id: string): Node {
+    const n = this.nodes.find((x) => x.id === id);
+    if (n === undefined) throw new Error(`no flotilla node ${id}`);
+    return n;
+  }
+
+  /** GET /v1/status of one node, or undefined when it does not answer. */
+  private async status(id: string): Promise<NodeStatus | undefined> {
+    try {
+      const res = await fetch(`http://${this.node(id).address}/v1/status`, {
+        signal: AbortSignal.timeout(1_000),
+      });
+      return res.ok ? ((await res.json()) as NodeStatus) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async leader(timeoutMs = 20_000): Promise<string> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const running = this.nodes.filter((n) => n.process !== undefined);
+      const statuses = await Promise.all(running.map((n) => this.status(n.id)));
+      const leaders = new Set(statuses.map((s) => s?.leaderId));
+      const leader = statuses[0]?.leaderId;
+      if (
+        leaders.size === 1 &&
+        leader !== undefined &&
+        leader !== '' &&
+        this.node(leader).process !== undefined
+      )
+        return leader;
+      if (performance.now() > deadline) {
+        const tails = running.map((n) => `${n.id}: ${n.output.slice(-500)}`).join('\n');
+        throw new Error(`flotilla: no agreed leader after ${timeoutMs} ms\n${tails}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  pid(member: string): number | undefined {
+    return this.node(member).process?.pid;
+  }
+
+  dataDir(member: string): string {
+    return join(this.tempDir, 'data', member);
+  }
+
+  async snapshotFile(member: string): Promise<{ path: string; bytes: number } | undefined> {
+    const dir = join(this.dataDir(member), 'snapshots');
+    const names = await readdir(dir).catch(() => [] as string[]);
+    // snap-<index>-<term>.snap: the highest index is the latest.
+    const index = (n: string): number => Number(/^snap-(\d+)-/.exec(n)?.[1] ?? -1);
+    const latest = names.filter((n) => n.endsWith('.snap')).sort((a, b) => index(b) - index(a))[0];
+    if (latest === undefined) return undefined;
+    const path = join(dir, latest);
+    return { path, bytes: (await stat(path)).size };
+  }
+
+  async kill(member: string): Promise<void> {
+    await this.signal(member, 'SIGKILL');
+  }
+
+  private async signal(member: string, signal: NodeJS.Signals): Promise<void> {
+    const n = this.node(member);
+    if (n.process === undefined) return;
+    n.process.kill(signal);
+    await n.exited;
+    n.process = undefined;
+  }
+
+  restart(member: string): void {
+    const n = this.node(member);
+    if (n.process !== undefined) throw new Error(`flotilla ${member} is running`);
+    const child = spawn(
+      process.execPath,
+      [...this.nodeArgs, FLOTILLA_BIN, 'start', '--id', member, '-c', this.file],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const keep = (chunk: Buffer): void => {
+      n.output = (n.output + chunk.toString()).slice(-20_000);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    n.process = child;
+    n.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+  }
+
+  fsyncStats(member: string): Promise<FsyncStats | undefined> {
+    return scrapeHistogram(`http://${this.node(member).address}/metrics`, 'flotilla_fsync_duration_seconds');
+  }
+
+  async commitIndex(member: string): Promise<number | undefined> {
+    return (await this.status(member))?.commitIndex;
+  }
+
+  async waitApplied(member: string, index: number, timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const s = await this.status(member);
+      if (s !== undefined && s.appliedIndex >= index) return;
+      if (performance.now() > deadline) {
+        throw new Error(`flotilla ${member} did not apply index ${index} within ${timeoutMs} ms`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  async connect(options: BenchClientOptions): Promise<BenchClient> {
+    const client = await connect({
+      endpoints: this.nodes.map((n) => n.address),
+      maxWriteLanes: Math.max(64, options.concurrency),
+    });
+    return new FlotillaBenchClient(client);
+  }
+
+  /** SIGTERM to every node (a clean exit, so `--cpu-prof` writes its profile). */
+  async stopGracefully(): Promise<void> {
+    await Promise.all(this.members.map((id) => this.signal(id, 'SIGTERM')));
+  }
+
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      await Promise.all(this.members.map((id) => this.kill(id)));
+      await rm(this.tempDir, { recursive: true, force: true });
+    })();
+    return this.closed;
+  }
+}
