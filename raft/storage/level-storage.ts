@@ -30,6 +30,8 @@ export class LevelStorage implements RaftStorage, NodeStorage {
   #first = 1;
   #last = 0;
   #loaded: PersistedState;
+  /** Term and vote of the last hard state written with an fsync. */
+  #synced: { term: number; vote: string } = { term: 0, vote: '' };
   /** What `open` tolerated and repaired (a torn tail record), for the node's log. */
   readonly warnings: string[] = [];
 
@@ -68,6 +70,8 @@ export class LevelStorage implements RaftStorage, NodeStorage {
       const snapshot = await snapshots.latest();
       const storage = new LevelStorage(db, snapshots, dir, { entries: [] });
       storage.#loaded = await storage.verifyAndLoad(snapshot);
+      const hs = storage.#loaded.hardState;
+      if (hs !== undefined) storage.#synced = { term: hs.term, vote: hs.vote };
       for (const warning of storage.warnings) (options.logger ?? noopLogger).warn({ dir }, warning);
       return storage;
     } catch (error) {
@@ -234,9 +238,9 @@ export class LevelStorage implements RaftStorage, NodeStorage {
     return ops;
   }
 
-  private async write(ops: BatchOp[]): Promise<void> {
+  private async write(ops: BatchOp[], sync = true): Promise<void> {
     if (ops.length === 0) return;
-    await this.db.batch(ops, { sync: true });
+    await this.db.batch(ops, { sync });
   }
 
   /** Drops entries covered by a local snapshot (already saved in `snapshots`). */
@@ -260,9 +264,18 @@ export class LevelStorage implements RaftStorage, NodeStorage {
       ops.push(...this.dropOps(index, atSnap[0]?.term !== term));
     }
     ops.push(...this.appendOps(ready.entries));
-    if (ready.hardState !== undefined)
-      ops.push({ type: 'put', key: HARD_STATE, value: encodeRecord(ready.hardState) });
-    await this.write(ops);
+    const hs = ready.hardState;
+    if (hs !== undefined) ops.push({ type: 'put', key: HARD_STATE, value: encodeRecord(hs) });
+    // etcd's MustSync: only entries, a snapshot, or a new term or vote must be durable before the
+    // Ready's messages leave. A Ready that only moves the commit index is written without an fsync:
+    // a commit index is recovered from the leader after a crash, and LevelDB's log keeps batches in
+    // order, so a later synced batch makes this one durable too (it can never outlive its entries).
+    const mustSync =
+      ready.snapshot !== undefined ||
+      ready.entries.length > 0 ||
+      (hs !== undefined && (hs.term !== this.#synced.term || hs.vote !== this.#synced.vote));
+    await this.write(ops, mustSync);
+    if (hs !== undefined && mustSync) this.#synced = { term: hs.term, vote: hs.vote };
   }
 
   /** Saves a local FSM snapshot, then drops the log it covers. */

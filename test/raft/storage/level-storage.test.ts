@@ -230,3 +230,27 @@ describe('LevelStorage refuses corrupt data and says where', () => {
     await s.close();
   });
 });
+
+describe('LevelStorage fsync policy (etcd MustSync)', () => {
+  it('syncs entries, snapshots and new terms or votes, but not a Ready that only moves the commit index', async () => {
+    const dir = await tempDir();
+    const storage = await LevelStorage.open(dir);
+    const db = (
+      storage as unknown as { db: { batch: (ops: unknown, o?: { sync?: boolean }) => Promise<void> } }
+    ).db;
+    const syncs: boolean[] = [];
+    const batch = db.batch.bind(db);
+    db.batch = (ops, o) => {
+      syncs.push(o?.sync === true);
+      return batch(ops, o);
+    };
+    await storage.persistReady(ready([entry(1, 1), entry(2, 1)], { term: 1, vote: 'a', commit: 0 }));
+    await storage.persistReady(ready([], { term: 1, vote: 'a', commit: 2 })); // commit only
+    await storage.persistReady(ready([], { term: 2, vote: '', commit: 2 })); // a new term
+    await storage.persistReady(ready([], { term: 2, vote: 'b', commit: 2 })); // a vote
+    expect(syncs).toEqual([true, false, true, true]);
+    const again = await reopen(dir, storage);
+    expect(again.load().hardState).toEqual({ term: 2, vote: 'b', commit: 2 });
+    await again.close();
+  });
+});
