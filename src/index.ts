@@ -7,6 +7,16 @@ export * from './client/index.ts';
 export * from './config/cluster-config.ts';
 export * from './config/config-error.ts';
 export * from './config/load-config.ts';
+export { type Decision, decide, failedGate } from './deploy/decide.ts';
+export {
+  DEFAULT_CONTROLLER_INTERVAL_MS,
+  DEFAULT_DRAIN_TIMEOUT_MS,
+  DeployController,
+  type DeployControllerOptions,
+  type DeployWriter,
+} from './deploy/deploy-controller.ts';
+export * from './deploy/deployment-model.ts';
+export * from './deploy/traffic-window.ts';
 export * from './protocol/client-protocol.ts';
 export * from './registry/change-history.ts';
 export * from './registry/command-codec.ts';

@@ -133,10 +133,16 @@ export async function serviceHeartbeat(id: string, opts: CommonOptions): Promise
   printLine(`${id} is ${r.health}; next heartbeat due within ${r.ttlMs} ms`);
 }
 
-export async function serviceDrain(id: string, opts: CommonOptions): Promise<void> {
-  const r = await withClient(opts, (c) => c.services.drain(id));
+export async function serviceDrain(
+  id: string,
+  opts: CommonOptions & { readonly drainTimeout?: string },
+): Promise<void> {
+  const timeoutMs = opts.drainTimeout === undefined ? undefined : Number(opts.drainTimeout);
+  if (timeoutMs !== undefined && !Number.isInteger(timeoutMs))
+    throw new CliError('--drain-timeout must be a number of ms');
+  const r = await withClient(opts, (c) => c.services.drain(id, timeoutMs === undefined ? {} : { timeoutMs }));
   if (opts.json === true) return printJson({ ...r, id });
-  printLine(`${id} is draining (revision ${r.revision})`);
+  printLine(`${id} is draining (revision ${r.revision}); deregistered after its drain timeout`);
 }
 
 export interface ListOptions extends CommonOptions {

@@ -80,9 +80,12 @@ export function buildProgram(): Command {
       .command('heartbeat <id>')
       .description('keep the ttl checks of an instance passing for another ttl'),
   ).action(async (id, o) => (await clientCommands()).serviceHeartbeat(id, o));
-  clientCommand(service.command('drain <id>').description('stop new traffic to an instance')).action(
-    async (id, o) => (await clientCommands()).serviceDrain(id, o),
-  );
+  clientCommand(
+    service
+      .command('drain <id>')
+      .description('stop new traffic to an instance; the leader deregisters it after the drain timeout')
+      .option('--drain-timeout <ms>', 'deregister this long after the drain (default: the nodes’, 30 s)'),
+  ).action(async (id, o) => (await clientCommands()).serviceDrain(id, o));
   clientCommand(
     service
       .command('list [name]')
@@ -110,6 +113,54 @@ export function buildProgram(): Command {
       .option('--replace', 'start from an empty policy instead of changing the stored one')
       .option('--delete', 'remove the policy (the service falls back to round-robin)'),
   ).action(async (name, o) => (await import('./policy-command.ts')).servicePolicy(name, o));
+
+  const deploy = program.command('deploy').description('progressive deployments: canary and blue-green');
+  const deployCommands = () => import('./deploy-command.ts');
+  const rollout = (cmd: Command): Command =>
+    clientCommand(
+      cmd
+        .requiredOption('--to <version>', 'the new version')
+        .option('--from <version>', 'the version to move from (default: the one other version running)')
+        .option('--id <id>', 'deployment id (default: <service>-<revision>)')
+        .option('--no-auto-rollback', 'do not roll back by itself when a gate fails')
+        .option('--max-error-percent <n>', 'error gate: share of 5xx answers that fails it (default 5)')
+        .option('--min-requests <n>', 'error gate: requests before the rate counts (default 20)')
+        .option('--progress-deadline <ms>', 'fail when waiting on the controller this long (default 600000)'),
+    );
+  rollout(
+    deploy
+      .command('canary <service>')
+      .description('send a share of the traffic to a new version')
+      .option('--percent <n>', 'share of traffic of the first step (0–100)')
+      .option('--steps <list>', 'increasing shares, each optionally held: 5:30000,25:30000,50')
+      .option('--auto-promote', 'promote step by step once each pause is over and the gates pass'),
+  ).action(async (service, o) => (await deployCommands()).deployCanary(service, o));
+  rollout(
+    deploy
+      .command('blue-green <service>')
+      .description('prepare a new version with no traffic until `deploy switch`'),
+  ).action(async (service, o) => (await deployCommands()).deployBlueGreen(service, o));
+  clientCommand(
+    deploy
+      .command('promote <id>')
+      .description('canary: the next step (or --percent); blue-green after the switch: finish')
+      .option('--percent <n>', 'share of traffic to give the new version (100: finish)'),
+  ).action(async (id, o) => (await deployCommands()).deployPromote(id, o));
+  clientCommand(
+    deploy
+      .command('rollback <id>')
+      .description('all traffic back to the old version at once')
+      .option('--reason <text>', 'recorded in the history'),
+  ).action(async (id, o) => (await deployCommands()).deployRollback(id, o));
+  clientCommand(
+    deploy.command('switch <id>').description('blue-green: all traffic to the other version, atomically'),
+  ).action(async (id, o) => (await deployCommands()).deploySwitch(id, o));
+  clientCommand(
+    deploy
+      .command('status [id]')
+      .description('one deployment with its history, or every deployment')
+      .option('--service <name>', 'only the deployments of this service'),
+  ).action(async (id, o) => (await deployCommands()).deployStatus(id, o));
 
   const kv = program.command('kv').description('dynamic configuration');
   clientCommand(

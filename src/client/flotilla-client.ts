@@ -29,6 +29,7 @@ import {
 import { type ClusterStatus, clusterStatus } from './cluster-status.ts';
 import { ConnectionPool } from './connection-pool.ts';
 import { Deadline } from './deadline.ts';
+import { DeploymentsApi } from './deployments-api.ts';
 import { Invoker } from './invoker.ts';
 import { KvApi } from './kv-api.ts';
 import { type CallOptions, defined, type Requester } from './requester.ts';
@@ -57,6 +58,7 @@ export interface ClientInternals {
 export class FlotillaClient implements Requester, AsyncDisposable {
   readonly services: ServicesApi;
   readonly kv: KvApi;
+  readonly deployments: DeploymentsApi;
   readonly cluster: ClusterApi;
   private readonly pool: ConnectionPool;
   private readonly lanes: WriteLanes;
@@ -86,6 +88,7 @@ export class FlotillaClient implements Requester, AsyncDisposable {
     });
     this.services = new ServicesApi(this);
     this.kv = new KvApi(this);
+    this.deployments = new DeploymentsApi(this);
     this.cluster = {
       status: () => this.status(),
       transferLeader: (to, callOptions) => this.request('leader.transfer', defined({ to }), callOptions),
@@ -111,14 +114,16 @@ export class FlotillaClient implements Requester, AsyncDisposable {
     if (op === 'watch' || op === 'watch.cancel') throw invalidArgument('op', 'use client.watch() to watch');
     if (!QUERY_OPS.includes(op as QueryOp)) throw invalidArgument('op', `unknown operation ${String(op)}`);
     const transfer = op === 'leader.transfer';
+    // Traffic counts add up in the leader's memory: resent after an unknown fate, they could count twice.
+    const report = op === 'deployment.report';
     const r = await this.invoker.call({
       op,
       args: wire,
-      // TTL heartbeats are kept by the leader's health worker; they are not Raft writes.
-      routing: transfer || op === 'instance.heartbeat' ? 'leader' : 'read',
+      // TTL heartbeats and traffic reports are kept by the leader; they are not Raft writes.
+      routing: transfer || report || op === 'instance.heartbeat' ? 'leader' : 'read',
       // A transfer changes the cluster but carries no session to dedupe it: sent once, never resent.
       mutating: transfer,
-      resendable: !transfer,
+      resendable: !transfer && !report,
       deadline,
       attemptMs,
     });

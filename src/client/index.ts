@@ -31,6 +31,12 @@ export {
   resolveOptions,
 } from './client-options.ts';
 export { type ClusterStatus, type MemberStatus, STATUS_TIMEOUT_MS } from './cluster-status.ts';
+export type {
+  CanaryOptions,
+  DeploymentList,
+  DeploymentsApi,
+  RolloutOptions,
+} from './deployments-api.ts';
 export { type ClusterApi, connect, FlotillaClient } from './flotilla-client.ts';
 export type { KvApi, KvGetResponse } from './kv-api.ts';
 export type { CallOptions } from './requester.ts';

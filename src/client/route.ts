@@ -4,8 +4,8 @@
  * replicated routing policy, without a round trip per call.
  *
  * {@link ServiceFeed} keeps one service of a {@link RoutingTable} current: a
- * linearizable read of its instances and policy, then a watch of its
- * instance and routing changes from the read's revision. The watch resumes
+ * linearizable read of its instances, policy and deployments, then a watch
+ * of their changes from the read's revision. The watch resumes
  * across node failures by itself (watch-stream.ts); when it ends anyway
  * (overflow, an error) the feed opens a new one from the last revision it
  * applied, so the table never misses a change, and while the cluster is
@@ -104,16 +104,18 @@ export class ServiceFeed {
   /** The initial read. The watch starts from the older of its two revisions: replaying is harmless. */
   private async load(): Promise<void> {
     const consistency = 'linearizable' as const;
-    const [instances, routing] = await Promise.all([
+    const [instances, routing, deployments] = await Promise.all([
       this.c.request('service.get', { name: this.service, consistency }),
       this.c.request('routing.get', { service: this.service, consistency }),
+      this.c.request('deployment.list', { service: this.service, consistency }),
     ]);
     if (this.stopping.signal.aborted) return;
     this.table.load(
       this.service,
       instances.instances,
       routing.policy,
-      Math.min(instances.revision, routing.revision),
+      Math.min(instances.revision, routing.revision, deployments.revision),
+      deployments.deployments,
     );
     this.loaded = true;
     this.lastContact = Date.now();
@@ -124,7 +126,7 @@ export class ServiceFeed {
   private async watch(): Promise<void> {
     const fromRevision = this.table.revision(this.service) ?? 0;
     const stream = this.c.watch(
-      { kinds: ['instance', 'routing'], service: this.service },
+      { kinds: ['instance', 'routing', 'deployment'], service: this.service },
       { fromRevision, signal: this.stopping.signal },
     );
     for await (const e of stream) {

@@ -61,9 +61,24 @@ export class ServicesApi {
     return this.c.request('instance.heartbeat', { id }, options);
   }
 
-  /** Stops new traffic to an instance while it finishes its work. */
-  drain(id: string, options?: CallOptions): Promise<WriteResult> {
-    return this.c.request('instance.drain', { id }, options);
+  /**
+   * Stops new traffic to an instance while it finishes its work; the leader
+   * deregisters it `timeoutMs` later (default: the node's drain timeout, 30 s).
+   */
+  drain(id: string, options: CallOptions & { readonly timeoutMs?: number } = {}): Promise<WriteResult> {
+    const { timeoutMs, ...call } = options;
+    return this.c.request('instance.drain', defined({ id, timeoutMs }), call);
+  }
+
+  /** One instance by id, or `null` when it is not registered. */
+  async get(id: string, options: ReadOptions = {}): Promise<Instance | null> {
+    const { consistency, ...call } = options;
+    return (await this.c.request('instance.get', defined({ id, consistency }), call)).instance;
+  }
+
+  /** Whether the instance is draining (false when it is not registered: it takes no traffic either way). */
+  async isDraining(id: string, options: ReadOptions = {}): Promise<boolean> {
+    return (await this.get(id, options))?.state === 'draining';
   }
 
   setHealth(id: string, health: Health, options?: CallOptions): Promise<WriteResult> {

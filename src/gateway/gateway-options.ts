@@ -29,6 +29,8 @@ export const DEFAULT_MAX_CONNECTIONS = 10_000;
 export const DEFAULT_MAX_SOCKETS_PER_UPSTREAM = 256;
 /** How long `close()` lets requests in flight finish before it cuts their connections. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+/** How often the gateway reports per-version request and error counts to the leader (deployment gates). */
+export const DEFAULT_REPORT_INTERVAL_MS = 500;
 /** The gateway's own paths live under this prefix, which routes must not claim. */
 export const RESERVED_PREFIX = '/_flotilla';
 
@@ -51,7 +53,15 @@ export interface GatewayOptions {
     readonly baseMs?: number;
     readonly maxMs?: number;
     readonly budget?: Partial<RetryBudgetOptions>;
+    /**
+     * Which upstream answers an idempotent request is retried on (on another
+     * instance): `5xx` (default) — any server error, so a failing canary's
+     * GETs are served by the stable version — or `gateway` (502/503 only).
+     */
+    readonly on?: '5xx' | 'gateway';
   };
+  /** Per-version traffic reports to the leader, for the deployments' error gate; 0 turns them off. */
+  readonly reportIntervalMs?: number;
   readonly upstreamTimeoutMs?: number;
   readonly probeIntervalMs?: number;
   readonly maxConnections?: number;
@@ -77,6 +87,8 @@ export interface ResolvedGatewayOptions {
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
   readonly budget: RetryBudgetOptions;
+  readonly retryOn: '5xx' | 'gateway';
+  readonly reportIntervalMs: number;
   readonly upstreamTimeoutMs: number;
   readonly probeIntervalMs: number;
   readonly maxConnections: number;
@@ -91,6 +103,12 @@ function int(value: number | undefined, field: string, fallback: number, min: nu
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < min || value > max)
     throw invalidArgument(field, `must be an integer from ${min} to ${max}`);
+  return value;
+}
+
+function retryOn(value: string | undefined): '5xx' | 'gateway' {
+  if (value === undefined) return '5xx';
+  if (value !== '5xx' && value !== 'gateway') throw invalidArgument('retry.on', 'must be 5xx or gateway');
   return value;
 }
 
@@ -137,6 +155,8 @@ export function resolveGatewayOptions(o: GatewayOptions): Readonly<ResolvedGatew
       600_000,
     ),
     budget,
+    retryOn: retryOn(o.retry?.on),
+    reportIntervalMs: int(o.reportIntervalMs, 'reportIntervalMs', DEFAULT_REPORT_INTERVAL_MS, 0, 600_000),
     upstreamTimeoutMs: int(
       o.upstreamTimeoutMs,
       'upstreamTimeoutMs',

@@ -31,6 +31,7 @@ import {
 import { type ProxyContext, proxy, sendError } from './proxy-handler.ts';
 import { RetryBudget } from './retry-budget.ts';
 import { RouteMap } from './route-map.ts';
+import { TrafficReporter } from './traffic-reporter.ts';
 import { upstreamAgent } from './upstream.ts';
 
 /** The gateway's health endpoint, always served. */
@@ -72,6 +73,7 @@ export class Gateway implements AsyncDisposable {
   private readonly admission = new Map<string, AdmissionQueue>();
   private readonly ctx: ProxyContext;
   private readonly server: Server;
+  private readonly reporter: TrafficReporter;
   private active = 0;
   private closing = false;
   private closed: Promise<void> | undefined;
@@ -93,10 +95,12 @@ export class Gateway implements AsyncDisposable {
       random: options.random,
       log: options.log,
     });
+    this.reporter = new TrafficReporter(client, options.reportIntervalMs, options.clusterTimeoutMs);
     this.ctx = {
       options,
       agent: upstreamAgent(options.maxSocketsPerUpstream),
       budget: new RetryBudget(options.budget, options.clock),
+      record: (service, version, error) => this.reporter.record(service, version, error),
     };
     this.server = createServer((req, res) => this.handle(req, res));
     this.server.maxConnections = options.maxConnections;
@@ -235,9 +239,11 @@ export class Gateway implements AsyncDisposable {
     await stopped;
     clearTimeout(grace);
     const watching = this.view.close();
+    const reporting = this.reporter.close();
     this.ctx.agent.destroy();
     // Closing the client first ends a probe still waiting on an unreachable cluster at once.
     if (this.ownsClient) await (this.client as FlotillaClient).close();
     await watching;
+    await reporting;
   }
 }

@@ -8,9 +8,11 @@
  *
  * Retries: only idempotent methods (GET, HEAD, OPTIONS, PUT, DELETE) without
  * a body — a streamed body cannot be replayed — after a connect failure or a
- * 502/503, at most `attempts` in all, with full-jitter backoff, and only
+ * 5xx (502/503 only with `retry.on: 'gateway'`), on another instance when
+ * there is one, at most `attempts` in all, with full-jitter backoff, and only
  * while the retry budget allows. Each attempt tells the router how it ended,
- * which feeds least-request, the breakers and outlier ejection.
+ * which feeds least-request, the breakers and outlier ejection, and the
+ * traffic reporter (per-version counts for the deployments' error gate).
  */
 
 import type { Agent, IncomingMessage, ServerResponse } from 'node:http';
@@ -30,6 +32,8 @@ export interface ProxyContext {
   readonly options: Readonly<ResolvedGatewayOptions>;
   readonly agent: Agent;
   readonly budget: RetryBudget;
+  /** Counts one attempt on an instance of `version` (null: unversioned), failed or not. */
+  readonly record?: (service: string, version: string | null, error: boolean) => void;
 }
 
 /** Answers with a small JSON error of the gateway's own (not an upstream's). */
@@ -129,6 +133,7 @@ async function forward(
     if (r.kind === 'failed') {
       flight.finish(r.outcome);
       if (r.outcome === 'cancelled') return;
+      ctx.record?.(service, instance.version, true);
       if (r.outcome === 'connect-failure' && mayRetry()) {
         await backoff(ctx, n, gone);
         continue;
@@ -138,7 +143,9 @@ async function forward(
       return;
     }
     const status = r.res.statusCode ?? 502;
-    if ((status === 502 || status === 503) && mayRetry()) {
+    ctx.record?.(service, instance.version, status >= 500);
+    const retryStatus = o.retryOn === '5xx' ? status >= 500 : status === 502 || status === 503;
+    if (retryStatus && mayRetry()) {
       // Drain the refused answer so its socket goes back to the pool.
       r.res.resume();
       flight.finish('server-error');

@@ -14,6 +14,7 @@
  * This file is the contract: the server implements it, the SDK speaks it.
  */
 
+import type { TrafficReport } from '../deploy/traffic-window.ts';
 import type { ChangeEvent } from '../registry/change-history.ts';
 import type { CommandArgs, Op as WriteOp } from '../registry/commands.ts';
 import type { ErrorInfo } from '../registry/errors.ts';
@@ -79,6 +80,8 @@ export interface WriteResult {
   readonly deleted?: boolean;
   readonly changed?: boolean;
   readonly succeeded?: boolean;
+  /** `deployment.create` and the other rollout commands: the deployment's id. */
+  readonly id?: string;
 }
 
 /** Every read-side and control operation: its arguments and its result. */
@@ -110,6 +113,20 @@ export interface QueryOps {
   'deployment.list': {
     args: ReadArgs & { readonly service?: string };
     result: { readonly deployments: Deployment[]; readonly revision: number };
+  };
+  /** One instance by id (`null` when not registered): its state shows a drain (`draining`, `drainingSince`). */
+  'instance.get': {
+    args: ReadArgs & { readonly id: string };
+    result: { readonly instance: Instance | null; readonly revision: number };
+  };
+  /**
+   * Leader only (else NOT_LEADER): a gateway's per-version request and error
+   * counts since its last report, for the error gate of deployments. Kept in
+   * the leader's memory over a sliding window; not a Raft write, never resent.
+   */
+  'deployment.report': {
+    args: { readonly reports: readonly TrafficReport[] };
+    result: { readonly accepted: number };
   };
   'routing.get': {
     args: ReadArgs & { readonly service: string };
@@ -153,6 +170,8 @@ export const QUERY_OPS: readonly QueryOp[] = [
   'kv.list',
   'deployment.get',
   'deployment.list',
+  'instance.get',
+  'deployment.report',
   'routing.get',
   'node.status',
   'instance.heartbeat',

@@ -1,12 +1,17 @@
 /** Applying deployment records and routing policies (data only; controllers act on them). */
 
+import { DEFAULT_GATES } from '../deploy/deployment-model.ts';
 import type { ApplyContext, Outcome, RegistryState } from './registry-state.ts';
 import type { Deployment, DeploymentInput, RoutingPolicy } from './types.ts';
 
 /** History entries kept per deployment (the newest). */
 export const MAX_DEPLOYMENT_HISTORY = 64;
 
-/** Creates or replaces a deployment record, appending to its history when the status changes. */
+/**
+ * Creates or replaces a raw deployment record, appending to its history when
+ * the status changes. Fields the input does not carry (gates, step position,
+ * creation) keep their stored values, or take the defaults.
+ */
 export function applyDeploymentPut(s: RegistryState, input: DeploymentInput, ctx: ApplyContext): Outcome {
   const previous = s.deployments.get(input.id);
   let history = previous?.history ?? [];
@@ -15,7 +20,17 @@ export function applyDeploymentPut(s: RegistryState, input: DeploymentInput, ctx
       -MAX_DEPLOYMENT_HISTORY,
     );
   }
-  const deployment: Deployment = { ...input, history, modRevision: ctx.index };
+  const deployment: Deployment = {
+    ...DEFAULT_GATES,
+    stepIndex: 0,
+    stepStartedAt: ctx.now,
+    createRevision: ctx.index,
+    createdAt: ctx.now,
+    ...previous,
+    ...input,
+    history,
+    modRevision: ctx.index,
+  };
   s.deployments.set(input.id, deployment);
   ctx.emit({ revision: ctx.index, kind: 'deployment', type: 'put', deployment });
   return { replaced: previous !== undefined };

@@ -35,8 +35,22 @@ export function applyRegister(s: RegistryState, reg: Registration, ctx: ApplyCon
   return { replaced: previousService !== undefined };
 }
 
-/** Removes an instance; `deleted: false` when there was none. */
-export function applyDeregister(s: RegistryState, id: string, ctx: ApplyContext): Outcome {
+/**
+ * Removes an instance; `deleted: false` when there was none. With
+ * `expectedRevision`, only if the instance was not changed since (else CONFLICT).
+ */
+export function applyDeregister(
+  s: RegistryState,
+  id: string,
+  ctx: ApplyContext,
+  expectedRevision?: number,
+): Outcome {
+  const service = s.instanceService.get(id);
+  const current = service === undefined ? undefined : s.services.get(service)?.get(id);
+  if (current !== undefined && expectedRevision !== undefined && current.modRevision !== expectedRevision)
+    throw new FlotillaError('CONFLICT', `instance ${id} changed (revision ${current.modRevision})`, {
+      details: { field: 'expectedRevision', modRevision: current.modRevision },
+    });
   const removed = removeInstance(s, id);
   if (removed === undefined) return { deleted: false };
   ctx.emit({ revision: ctx.index, kind: 'instance', type: 'delete', instance: removed });
@@ -50,11 +64,30 @@ export function applyHealth(s: RegistryState, id: string, health: Health, ctx: A
   return update(s, { ...current, health, healthSince: ctx.now, modRevision: ctx.index }, ctx);
 }
 
-/** Marks an instance `draining`; `NOT_FOUND` when unknown, `changed: false` when already draining. */
-export function applyDrain(s: RegistryState, id: string, ctx: ApplyContext): Outcome {
+/**
+ * Marks an instance `draining` since the command's time (with the timeout
+ * after which the leader deregisters it, when given); `NOT_FOUND` when
+ * unknown, `changed: false` when already draining.
+ */
+export function applyDrain(
+  s: RegistryState,
+  id: string,
+  timeoutMs: number | undefined,
+  ctx: ApplyContext,
+): Outcome {
   const current = requireInstance(s, id);
   if (current.state === 'draining') return { changed: false };
-  return update(s, { ...current, state: 'draining', modRevision: ctx.index }, ctx);
+  return update(
+    s,
+    {
+      ...current,
+      state: 'draining',
+      drainingSince: ctx.now,
+      ...(timeoutMs === undefined ? {} : { drainTimeoutMs: timeoutMs }),
+      modRevision: ctx.index,
+    },
+    ctx,
+  );
 }
 
 function update(s: RegistryState, instance: Instance, ctx: ApplyContext): Outcome {

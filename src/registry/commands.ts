@@ -4,22 +4,54 @@
  */
 
 import type { ErrorInfo } from './errors.ts';
-import type { DeploymentInput, Health, KvValue, Registration, RoutingPolicy } from './types.ts';
+import type {
+  DeploymentCreate,
+  DeploymentInput,
+  Health,
+  KvValue,
+  Registration,
+  RoutingPolicy,
+} from './types.ts';
 
 /** Each operation and its arguments. */
 export interface CommandArgs {
   'service.register': Registration;
-  'service.deregister': { readonly id: string };
+  /** `expectedRevision`: remove only if the instance's modRevision is still this (else CONFLICT). */
+  'service.deregister': { readonly id: string; readonly expectedRevision?: number };
   'instance.health': { readonly id: string; readonly health: Health };
-  'instance.drain': { readonly id: string };
+  /** `timeoutMs`: the leader deregisters the instance this long after the drain (default: the node's). */
+  'instance.drain': { readonly id: string; readonly timeoutMs?: number };
+  /** A raw record (tools, tests); the rollout commands below are what clients and the controller use. */
   'deployment.put': DeploymentInput;
   'deployment.delete': { readonly id: string };
+  /** Starts a canary or blue-green deployment (CONFLICT when the service already has an active one). */
+  'deployment.create': DeploymentCreate;
+  /** Pending → running, once the new version is ready (the controller). */
+  'deployment.start': DeploymentTransition;
+  /** Canary: the next step, or `percent`; past the last step, succeeded. Blue-green (switched): succeeded. */
+  'deployment.promote': DeploymentTransition & { readonly percent?: number };
+  /** All traffic back to `from` at once; ends `rolled-back` (or `failed` with `fail`). */
+  'deployment.rollback': DeploymentTransition & { readonly fail?: boolean };
+  /** Blue-green: all traffic to the other version, atomically. */
+  'deployment.switch': DeploymentTransition;
   'routing.set': { readonly service: string; readonly policy: RoutingPolicy };
   'routing.delete': { readonly service: string };
   'kv.put': { readonly key: string; readonly value: KvValue };
   'kv.delete': { readonly key: string };
   /** Writes `value` only if the key holds `expected` (`null`: only if the key is absent). */
   'kv.cas': { readonly key: string; readonly expected: KvValue | null; readonly value: KvValue };
+}
+
+/**
+ * Common arguments of a deployment transition. `expectedRevision` makes it
+ * conditional: it applies only if the record's modRevision is still that
+ * (else CONFLICT), so a transition decided on one state never applies twice.
+ */
+export interface DeploymentTransition {
+  readonly id: string;
+  readonly expectedRevision?: number;
+  /** Recorded in the history entry the transition appends. */
+  readonly reason?: string;
 }
 
 /** The name of an operation. */
@@ -33,6 +65,11 @@ export const OPS: readonly Op[] = [
   'instance.drain',
   'deployment.put',
   'deployment.delete',
+  'deployment.create',
+  'deployment.start',
+  'deployment.promote',
+  'deployment.rollback',
+  'deployment.switch',
   'routing.set',
   'routing.delete',
   'kv.put',
@@ -67,6 +104,8 @@ export interface ApplyOk {
   readonly changed?: boolean;
   /** `kv.cas`: the comparison held and the value was written. */
   readonly succeeded?: boolean;
+  /** `deployment.*` (but put/delete): the deployment's id. */
+  readonly id?: string;
 }
 
 /** A failed apply: deterministic, and the state is unchanged. */

@@ -7,6 +7,7 @@ import {
   applyRoutingSet,
 } from './apply-deployments.ts';
 import { applyKvCas, applyKvDelete, applyKvPut } from './apply-kv.ts';
+import { applyDeploymentCreate, applyTransition } from './apply-rollout.ts';
 import { applyDeregister, applyDrain, applyHealth, applyRegister } from './apply-services.ts';
 import type { CommandBody } from './commands.ts';
 import type { ApplyContext, Outcome, RegistryState } from './registry-state.ts';
@@ -17,15 +18,22 @@ export function dispatchCommand(s: RegistryState, c: CommandBody, ctx: ApplyCont
     case 'service.register':
       return applyRegister(s, c.args, ctx);
     case 'service.deregister':
-      return applyDeregister(s, c.args.id, ctx);
+      return applyDeregister(s, c.args.id, ctx, c.args.expectedRevision);
     case 'instance.health':
       return applyHealth(s, c.args.id, c.args.health, ctx);
     case 'instance.drain':
-      return applyDrain(s, c.args.id, ctx);
+      return applyDrain(s, c.args.id, c.args.timeoutMs, ctx);
     case 'deployment.put':
       return applyDeploymentPut(s, c.args, ctx);
     case 'deployment.delete':
       return applyDeploymentDelete(s, c.args.id, ctx);
+    case 'deployment.create':
+      return applyDeploymentCreate(s, c.args, ctx);
+    case 'deployment.start':
+    case 'deployment.promote':
+    case 'deployment.rollback':
+    case 'deployment.switch':
+      return applyTransition(s, c.op, c.args, ctx);
     case 'routing.set':
       return applyRoutingSet(s, c.args.service, c.args.policy, ctx);
     case 'routing.delete':

@@ -75,10 +75,28 @@ export interface Instance {
   readonly healthSince: number;
   /** Revision (log index) of the command that last changed this instance. */
   readonly modRevision: number;
+  /** Draining only: leader time (ms) of the drain command. */
+  readonly drainingSince?: number;
+  /** Draining only: the leader deregisters the instance this long after `drainingSince`. */
+  readonly drainTimeoutMs?: number;
 }
 
-/** Lifecycle of a deployment record. */
-export type DeploymentStatus = 'pending' | 'running' | 'paused' | 'promoted' | 'rolled-back' | 'failed';
+/**
+ * Lifecycle of a deployment record (src/deploy/deployment-model.ts has the
+ * state machine). `pending`: waiting for the new version to be ready, no
+ * traffic to it. `running`: a canary at its current step, or a blue-green
+ * whose old version is live. `promoted`: a blue-green switched to the new
+ * version (switching back is one command). `paused`: kept for records
+ * written with `deployment.put`. Terminal: `succeeded`, `rolled-back`, `failed`.
+ */
+export type DeploymentStatus =
+  | 'pending'
+  | 'running'
+  | 'paused'
+  | 'promoted'
+  | 'succeeded'
+  | 'rolled-back'
+  | 'failed';
 
 /** One step of a rollout: the share of traffic (0–100) the new version gets. */
 export interface DeploymentStep {
@@ -87,11 +105,14 @@ export interface DeploymentStep {
   readonly pauseMs?: number;
 }
 
+/** Canary or blue-green. */
+export type DeploymentStrategy = 'canary' | 'blue-green';
+
 /** What a client (or the deploy controller) sends to create or update a deployment record. */
 export interface DeploymentInput {
   readonly id: string;
   readonly service: string;
-  readonly strategy: 'canary' | 'blue-green';
+  readonly strategy: DeploymentStrategy;
   readonly from: string;
   readonly to: string;
   /** Traffic share per version, integers 0–100 summing to 100. */
@@ -100,17 +121,63 @@ export interface DeploymentInput {
   readonly status: DeploymentStatus;
 }
 
-/** One entry of a deployment's status history, stamped with the command's leader time. */
+/** The gates and limits of a deployment (defaults in src/deploy/deployment-model.ts). */
+export interface DeploymentGates {
+  /** Move to the next step by itself once the step's pause is over and the gates pass. */
+  readonly autoPromote: boolean;
+  /** Roll back by itself, at once, when a gate fails (else: stay, and the deadline decides). */
+  readonly autoRollback: boolean;
+  /** Error gate: the share (0–100) of the new version's requests answered 5xx that fails it. */
+  readonly maxErrorPercent: number;
+  /** Error gate: requests of the new version in the window before its error rate counts. */
+  readonly minRequests: number;
+  /** A deployment waiting on the controller (not on a person) this long without progress fails. */
+  readonly progressDeadlineMs: number;
+}
+
+/** What `deployment.create` takes: the registry resolves `from`, the id, the steps and the weights. */
+export interface DeploymentCreate extends Partial<DeploymentGates> {
+  /** Default: `<service>-<revision>`. */
+  readonly id?: string;
+  readonly service: string;
+  readonly strategy: DeploymentStrategy;
+  readonly to: string;
+  /** Default: the one other version the service's instances run. */
+  readonly from?: string;
+  /** Canary only: the share of the first (and, without `steps`, only) step. */
+  readonly percent?: number;
+  /** Canary only: increasing shares; after the last one the canary goes to 100 and succeeds. */
+  readonly steps?: readonly DeploymentStep[];
+}
+
+/**
+ * One entry of a deployment's history, stamped with the command's leader
+ * time and revision: every status change and every canary step, once.
+ */
 export interface DeploymentHistoryEntry {
   readonly at: number;
   readonly status: DeploymentStatus;
   readonly revision: number;
+  /** Canary: the step index entered (absent for records written with `deployment.put`). */
+  readonly step?: number;
+  /** Canary: the new version's share after this entry. */
+  readonly weight?: number;
+  /** Why: who or which gate decided. */
+  readonly reason?: string;
 }
 
 /** A stored deployment record: the input plus a history the registry appends on status changes. */
-export interface Deployment extends DeploymentInput {
+export interface Deployment extends DeploymentInput, DeploymentGates {
   readonly history: readonly DeploymentHistoryEntry[];
   readonly modRevision: number;
+  /** Revision of the command that created the record: the newest created governs routing. */
+  readonly createRevision: number;
+  /** Leader time of the creation. */
+  readonly createdAt: number;
+  /** Canary: index in `steps` of the current step. */
+  readonly stepIndex: number;
+  /** Leader time the current step (or status) began: pauses and the deadline count from it. */
+  readonly stepStartedAt: number;
 }
 
 /** How the router picks an instance of a service. */

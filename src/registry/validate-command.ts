@@ -8,13 +8,23 @@
 import type { Command, CommandArgs, CommandBody, Op } from './commands.ts';
 import { OPS } from './commands.ts';
 import { invalidArgument } from './errors.ts';
-import { validateDeployment, validateRoutingPolicy } from './validate-deployment.ts';
+import {
+  validateDeployment,
+  validateDeploymentCreate,
+  validatePromote,
+  validateRollback,
+  validateRoutingPolicy,
+  validateTransition,
+} from './validate-deployment.ts';
 import { validateKvKey, validateKvValue } from './validate-kv.ts';
 import { has, int, name, oneOf, type Rec, record } from './validate-primitives.ts';
 import { validateRegistration } from './validate-registration.ts';
 
 /** Longest client id, in characters. */
 export const MAX_CLIENT_ID_LENGTH = 128;
+
+/** Longest drain timeout: a day. */
+export const MAX_DRAIN_TIMEOUT_MS = 86_400_000;
 
 const ENVELOPE_FIELDS = ['op', 'args', 'now', 'clientId', 'seq'] as const;
 
@@ -24,7 +34,15 @@ const idOnly = (args: unknown): { id: string } => ({ id: name(record(args, '', [
 
 const VALIDATORS: Validators = {
   'service.register': validateRegistration,
-  'service.deregister': idOnly,
+  'service.deregister': (args) => {
+    const r = record(args, '', ['id', 'expectedRevision']);
+    return {
+      id: name(r.id, 'id'),
+      ...(has(r, 'expectedRevision')
+        ? { expectedRevision: int(r.expectedRevision, 'expectedRevision', 0, Number.MAX_SAFE_INTEGER) }
+        : {}),
+    };
+  },
   'instance.health': (args) => {
     const r = record(args, '', ['id', 'health']);
     return {
@@ -32,9 +50,20 @@ const VALIDATORS: Validators = {
       health: oneOf(r.health, 'health', ['passing', 'warning', 'critical'] as const),
     };
   },
-  'instance.drain': idOnly,
+  'instance.drain': (args) => {
+    const r = record(args, '', ['id', 'timeoutMs']);
+    return {
+      id: name(r.id, 'id'),
+      ...(has(r, 'timeoutMs') ? { timeoutMs: int(r.timeoutMs, 'timeoutMs', 0, MAX_DRAIN_TIMEOUT_MS) } : {}),
+    };
+  },
   'deployment.put': (args) => validateDeployment(args),
   'deployment.delete': idOnly,
+  'deployment.create': validateDeploymentCreate,
+  'deployment.start': (args) => validateTransition(args),
+  'deployment.promote': validatePromote,
+  'deployment.rollback': validateRollback,
+  'deployment.switch': (args) => validateTransition(args),
   'routing.set': (args) => {
     const r = record(args, '', ['service', 'policy']);
     return { service: name(r.service, 'service'), policy: validateRoutingPolicy(r.policy) };

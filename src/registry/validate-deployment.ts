@@ -3,8 +3,10 @@
  * them as data only; the deploy controller and the router act on them.
  */
 
+import type { DeploymentTransition } from './commands.ts';
 import { invalidArgument } from './errors.ts';
 import type {
+  DeploymentCreate,
   DeploymentInput,
   DeploymentStatus,
   DeploymentStep,
@@ -37,9 +39,109 @@ export const DEPLOYMENT_STATUSES: readonly DeploymentStatus[] = [
   'running',
   'paused',
   'promoted',
+  'succeeded',
   'rolled-back',
   'failed',
 ];
+
+/** Longest progress deadline: a week. */
+const MAX_DEADLINE_MS = 7 * 86_400_000;
+/** Longest reason kept in a history entry. */
+export const MAX_REASON_LENGTH = 256;
+
+const CREATE_FIELDS = [
+  'id',
+  'service',
+  'strategy',
+  'to',
+  'from',
+  'percent',
+  'steps',
+  'autoPromote',
+  'autoRollback',
+  'maxErrorPercent',
+  'minRequests',
+  'progressDeadlineMs',
+] as const;
+
+function bool(value: unknown, field: string): boolean {
+  if (typeof value !== 'boolean') throw invalidArgument(field, 'must be a boolean');
+  return value;
+}
+
+/**
+ * Checks a `deployment.create` and returns a copy. Canary: `percent` (0–100)
+ * or `steps` (strictly increasing shares below 100), at least one of them;
+ * blue-green takes neither.
+ */
+export function validateDeploymentCreate(input: unknown): DeploymentCreate {
+  const r = record(input, '', CREATE_FIELDS);
+  const out: { -readonly [K in keyof DeploymentCreate]: DeploymentCreate[K] } = {
+    service: name(r.service, 'service'),
+    strategy: oneOf(r.strategy, 'strategy', ['canary', 'blue-green'] as const),
+    to: version(r.to, 'to'),
+  };
+  if (has(r, 'id')) out.id = name(r.id, 'id');
+  if (has(r, 'from')) {
+    out.from = version(r.from, 'from');
+    if (out.from === out.to) throw invalidArgument('to', 'must differ from `from`');
+  }
+  if (out.strategy === 'blue-green') {
+    for (const f of ['percent', 'steps'])
+      if (has(r, f)) throw invalidArgument(f, 'only for the canary strategy');
+  } else {
+    if (!has(r, 'percent') && !has(r, 'steps')) throw invalidArgument('percent', 'is required (or steps)');
+    if (has(r, 'percent')) out.percent = int(r.percent, 'percent', 0, 100);
+    if (has(r, 'steps')) {
+      const steps = list(r.steps, 'steps', MAX_DEPLOYMENT_STEPS).map((x, i) => step(x, `steps[${i}]`));
+      if (steps.length === 0) throw invalidArgument('steps', 'must have at least one step');
+      steps.forEach((x, i) => {
+        if (x.weight >= 100)
+          throw invalidArgument(`steps[${i}].weight`, 'must be below 100 (100 is success)');
+        if (i > 0 && x.weight <= steps[i - 1]!.weight)
+          throw invalidArgument(`steps[${i}].weight`, 'must be above the previous step');
+      });
+      if (out.percent !== undefined && out.percent !== steps[0]!.weight)
+        throw invalidArgument('percent', 'must equal the first step’s weight when both are given');
+      out.steps = steps;
+    }
+  }
+  for (const f of ['autoPromote', 'autoRollback'] as const) if (has(r, f)) out[f] = bool(r[f], f);
+  if (has(r, 'maxErrorPercent')) out.maxErrorPercent = int(r.maxErrorPercent, 'maxErrorPercent', 0, 100);
+  if (has(r, 'minRequests')) out.minRequests = int(r.minRequests, 'minRequests', 0, 1_000_000_000);
+  if (has(r, 'progressDeadlineMs'))
+    out.progressDeadlineMs = int(r.progressDeadlineMs, 'progressDeadlineMs', 1, MAX_DEADLINE_MS);
+  return out;
+}
+
+/** Checks the arguments of a deployment transition; `extra` are the op's own fields, checked by `more`. */
+export function validateTransition<T extends object = Record<never, never>>(
+  input: unknown,
+  extra: readonly string[] = [],
+  more: (r: Readonly<Record<string, unknown>>) => T = () => ({}) as T,
+): DeploymentTransition & T {
+  const r = record(input, '', ['id', 'expectedRevision', 'reason', ...extra]);
+  return {
+    id: name(r.id, 'id'),
+    ...(has(r, 'expectedRevision')
+      ? { expectedRevision: int(r.expectedRevision, 'expectedRevision', 0, Number.MAX_SAFE_INTEGER) }
+      : {}),
+    ...(has(r, 'reason') ? { reason: str(r.reason, 'reason', MAX_REASON_LENGTH) } : {}),
+    ...more(r),
+  };
+}
+
+/** `deployment.promote`. */
+export function validatePromote(input: unknown) {
+  return validateTransition(input, ['percent'], (r) =>
+    has(r, 'percent') ? { percent: int(r.percent, 'percent', 0, 100) } : {},
+  );
+}
+
+/** `deployment.rollback`. */
+export function validateRollback(input: unknown) {
+  return validateTransition(input, ['fail'], (r) => (has(r, 'fail') ? { fail: bool(r.fail, 'fail') } : {}));
+}
 
 const DEPLOYMENT_FIELDS = ['id', 'service', 'strategy', 'from', 'to', 'weights', 'steps', 'status'] as const;
 

@@ -18,6 +18,7 @@ import {
   WsTransport,
 } from '../../raft/index.ts';
 import type { ClusterConfig } from '../config/cluster-config.ts';
+import { DeployController } from '../deploy/deploy-controller.ts';
 import { HealthWorker } from '../health/health-worker.ts';
 import type { NodeStatus } from '../protocol/client-protocol.ts';
 import { CLIENT_PATH } from '../protocol/client-protocol.ts';
@@ -43,6 +44,15 @@ export interface FlotillaNodeOptions {
   readonly logger?: Logger;
   readonly limits?: Partial<ClientLimits>;
   readonly requestTimeoutMs?: number;
+  /** The deployment controller's timings (src/deploy). */
+  readonly deploy?: {
+    /** Time between passes (default 500 ms; a pass also follows every applied batch). */
+    readonly intervalMs?: number;
+    /** The error-rate window (default 10 s). */
+    readonly windowMs?: number;
+    /** Drain timeout of instances drained without one (default 30 s). */
+    readonly drainTimeoutMs?: number;
+  };
 }
 
 export interface FlotillaNodeEvents {
@@ -151,6 +161,13 @@ export class FlotillaNode extends EventEmitter<FlotillaNodeEvents> {
       writer: internal,
       logger,
     });
+    const deploy = new DeployController({
+      registry,
+      isLeader: () => raft.status().role === 'leader',
+      writer: internal,
+      logger,
+      ...options.deploy,
+    });
     const ctx: NodeContext = {
       id: nodeId,
       raft,
@@ -161,6 +178,7 @@ export class FlotillaNode extends EventEmitter<FlotillaNodeEvents> {
       metrics,
       logger,
       health,
+      traffic: deploy,
     };
     const api = new ClientApi(server, ctx, hub);
     attachHttpRoutes(server, ctx, metrics);
@@ -170,10 +188,14 @@ export class FlotillaNode extends EventEmitter<FlotillaNodeEvents> {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     });
     const node = new FlotillaNode(ctx, server, api, hub, health, () => {
+      deploy.close();
       health.close();
       return internal.close();
     });
-    raft.on('applied', () => hub.publish());
+    raft.on('applied', () => {
+      hub.publish();
+      deploy.kick();
+    });
     raft.on('leaderChanged', (leader, term) => {
       metrics.leaderChanged();
       node.emit('leaderChanged', leader, term);

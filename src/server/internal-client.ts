@@ -6,10 +6,12 @@
  */
 
 import { type ClientTlsOptions, connect, type FlotillaClient } from '../client/index.ts';
+import type { ControllerOp, DeployWriter } from '../deploy/deploy-controller.ts';
 import type { HealthWriter } from '../health/health-worker.ts';
+import type { CommandArgs } from '../registry/commands.ts';
 import type { Health } from '../registry/types.ts';
 
-export class InternalClient implements HealthWriter {
+export class InternalClient implements HealthWriter, DeployWriter {
   private client: Promise<FlotillaClient> | undefined;
   private closed = false;
 
@@ -37,6 +39,14 @@ export class InternalClient implements HealthWriter {
 
   async deregister(id: string): Promise<void> {
     await (await this.get()).services.deregister(id);
+  }
+
+  async transition<K extends ControllerOp>(op: K, args: CommandArgs[K]): Promise<void> {
+    await (await this.get()).request(op, args as never);
+  }
+
+  async deregisterIf(id: string, expectedRevision: number): Promise<void> {
+    await (await this.get()).request('service.deregister', { id, expectedRevision });
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,7 @@
  */
 
 import type { Logger, RaftServer } from '../../raft/index.ts';
+import type { TrafficReport } from '../deploy/traffic-window.ts';
 import type { WireError } from '../protocol/client-protocol.ts';
 import type { ApplyResult } from '../registry/commands.ts';
 import type { Registry } from '../registry/registry.ts';
@@ -44,6 +45,11 @@ export interface HeartbeatSink {
   heartbeat(id: string): { id: string; health: Health; ttlMs: number };
 }
 
+/** The leader's sink of gateway traffic reports (src/deploy). */
+export interface TrafficSink {
+  report(reports: readonly TrafficReport[]): void;
+}
+
 export interface NodeContext {
   readonly id: string;
   readonly raft: RaftServer<ApplyResult>;
@@ -55,4 +61,5 @@ export interface NodeContext {
   readonly metrics: NodeMetrics;
   readonly logger: Logger;
   readonly health: HeartbeatSink;
+  readonly traffic: TrafficSink;
 }

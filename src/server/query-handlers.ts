@@ -7,7 +7,7 @@
 import type { QueryOp, QueryOps } from '../protocol/client-protocol.ts';
 import { FlotillaError, invalidArgument } from '../registry/errors.ts';
 import { validateKvKey } from '../registry/validate-kv.ts';
-import { has, name, record, str } from '../registry/validate-primitives.ts';
+import { has, int, list, name, record, str, VERSION_PATTERN } from '../registry/validate-primitives.ts';
 import { withDeadline } from './deadline.ts';
 import { type NodeContext, RequestFailed } from './node-context.ts';
 import { nodeStatus } from './node-status.ts';
@@ -18,6 +18,8 @@ type Handled = Exclude<QueryOp, 'watch' | 'watch.cancel'>;
 type Handler<K extends Handled> = (ctx: NodeContext, args: unknown) => Promise<QueryOps[K]['result']>;
 
 const READ = ['consistency'];
+/** Most (service, version) counts in one traffic report. */
+const MAX_REPORTS = 1024;
 
 export const QUERY_HANDLERS: { [K in Handled]: Handler<K> } = {
   'service.get': async (ctx, args) => {
@@ -69,6 +71,30 @@ export const QUERY_HANDLERS: { [K in Handled]: Handler<K> } = {
     const service = has(r, 'service') ? name(r.service, 'service') : undefined;
     await readBarrier(ctx, consistencyOf(r.consistency));
     return { deployments: ctx.registry.listDeployments(service), revision: ctx.registry.revision };
+  },
+  'instance.get': async (ctx, args) => {
+    const r = record(args ?? {}, '', [...READ, 'id']);
+    const id = name(r.id, 'id');
+    await readBarrier(ctx, consistencyOf(r.consistency));
+    return { instance: ctx.registry.getInstance(id) ?? null, revision: ctx.registry.revision };
+  },
+  'deployment.report': async (ctx, args) => {
+    const r = record(args ?? {}, '', ['reports']);
+    const reports = list(r.reports, 'reports', MAX_REPORTS).map((x, i) => {
+      const f = `reports[${i}]`;
+      const e = record(x, f, ['service', 'version', 'requests', 'errors']);
+      const requests = int(e.requests, `${f}.requests`, 0, 1_000_000_000);
+      return {
+        service: name(e.service, `${f}.service`),
+        version: str(e.version, `${f}.version`, 64, VERSION_PATTERN),
+        requests,
+        errors: int(e.errors, `${f}.errors`, 0, requests),
+      };
+    });
+    const status = ctx.raft.status();
+    if (status.role !== 'leader') throw new RequestFailed(notLeader(status.leader, ctx.addressOf));
+    ctx.traffic.report(reports);
+    return { accepted: reports.length };
   },
   'routing.get': async (ctx, args) => {
     const r = record(args ?? {}, '', [...READ, 'service']);
