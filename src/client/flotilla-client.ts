@@ -4,6 +4,7 @@
  * owns their lifecycle; the behaviour lives in those parts.
  */
 
+import { setMaxListeners } from 'node:events';
 import {
   type ArgsOf,
   type ClientOp,
@@ -76,6 +77,8 @@ export class FlotillaClient implements Requester, AsyncDisposable {
     readonly options: Readonly<ResolvedClientOptions>,
     internals: ClientInternals = {},
   ) {
+    // Every backoff in flight listens to this signal: hundreds at once are normal, not a leak.
+    setMaxListeners(0, this.closing.signal);
     this.random = internals.random ?? Math.random;
     this.pool = new ConnectionPool(options.endpoints, options.timeoutMs, options.tls);
     this.lanes = new WriteLanes(options.clientId, options.maxWriteLanes, internals.seqBase ?? clockSeqBase);
