@@ -14,12 +14,14 @@ import { configPath } from './config-file.ts';
 export async function startNode(opts: { id: string; config?: string }): Promise<void> {
   const config = await loadClusterConfig(configPath(opts.config));
   const logger = pino({ level: config.log.level, base: { cluster: config.cluster } });
-  const node = await startOrExit(() => FlotillaNode.start({ config, nodeId: opts.id, logger }));
-  node.on('fatal', (err) => {
-    logger.fatal({ err }, 'node stopped after a storage or state machine failure');
-    process.exit(1);
-  });
+  // Handlers go in before the node starts: a stop asked for during start-up (a rolling restart
+  // that comes early) waits for the start to finish, then closes cleanly and exits 0.
+  let node: FlotillaNode | undefined;
+  let stopping: NodeJS.Signals | undefined;
   const stop = (signal: NodeJS.Signals): void => {
+    if (stopping !== undefined) return;
+    stopping = signal;
+    if (node === undefined) return; // started below, then stopped
     logger.info({ signal }, 'stopping');
     node.close().then(
       () => process.exit(0),
@@ -29,6 +31,16 @@ export async function startNode(opts: { id: string; config?: string }): Promise<
       },
     );
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  node = await startOrExit(() => FlotillaNode.start({ config, nodeId: opts.id, logger }));
+  node.on('fatal', (err) => {
+    logger.fatal({ err }, 'node stopped after a storage or state machine failure');
+    process.exit(1);
+  });
+  if (stopping !== undefined) {
+    const signal = stopping;
+    stopping = undefined;
+    stop(signal);
+  }
 }
