@@ -131,6 +131,11 @@ export class FlotillaCluster implements BenchCluster {
     return this.nodes.map((n) => n.id);
   }
 
+  /** Every node's `host:port` (what `--endpoints` takes). */
+  get endpoints(): readonly string[] {
+    return this.nodes.map((n) => n.address);
+  }
+
   private node(id: string): Node {
     const n = this.nodes.find((x) => x.id === id);
     if (n === undefined) throw new Error(`no flotilla node ${id}`);

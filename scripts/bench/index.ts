@@ -4,6 +4,7 @@
  *
  *   npm run bench -- [--system flotilla|etcd|both] [--workload NAME[,NAME…]]
  *                    [--quick] [--runs N] [--json] [--profile DIR]
+ *   npm run bench -- --gateway [--quick] [--json]
  *
  * Workloads: writes-kv, writes-register, reads, failover, watch, state (all by
  * default; `writes` = both write workloads). Each workload runs on a fresh
@@ -15,7 +16,10 @@
  * reported beside each figure. `--quick` shortens every workload (a few
  * minutes for the set). `--profile DIR` instead runs Flotilla's nodes under
  * `node --cpu-prof` with kv writes at concurrency 64 and summarises the
- * leader's profile (the files stay in DIR).
+ * leader's profile (the files stay in DIR). `--gateway` instead measures the
+ * Flotilla gateway (issue #7): requests/s and latency of GETs straight to one
+ * backend, through the gateway (its own process) and through nginx from
+ * Debian's package, in the same run (gateway-bench.ts).
  *
  * Every process started is killed and every temp dir removed at the end, on
  * error, and on Ctrl-C.
@@ -27,6 +31,13 @@ import { cpus, release, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { EtcdCluster } from './etcd-system.ts';
 import { FlotillaCluster } from './flotilla-system.ts';
+import {
+  GATEWAY_CONCURRENCY,
+  GATEWAY_PATH,
+  killGatewayProcessesSync,
+  runGatewayBench,
+  stopGatewayProcesses,
+} from './gateway-bench.ts';
 import { closedLoop, seededRandom } from './load.ts';
 import { findProfile, summarizeProfile } from './profile.ts';
 import { buildRows, type RunRecord, renderTable } from './report.ts';
@@ -47,6 +58,7 @@ interface Options {
   readonly runs: number;
   readonly json: boolean;
   readonly profile: string | undefined;
+  readonly gateway: boolean;
   readonly start: StartOptions;
 }
 
@@ -64,6 +76,7 @@ function parseOptions(): Options {
       runs: { type: 'string', default: '1' },
       json: { type: 'boolean', default: false },
       profile: { type: 'string' },
+      gateway: { type: 'boolean', default: false },
       'heartbeat-ms': { type: 'string', default: '100' },
       'election-ms': { type: 'string', default: '1000' },
     },
@@ -91,6 +104,7 @@ function parseOptions(): Options {
     runs,
     json: values.json,
     profile: values.profile,
+    gateway: values.gateway,
     start: { heartbeatMs, electionMs },
   };
 }
@@ -115,11 +129,12 @@ async function stopCluster(cluster: BenchCluster): Promise<void> {
 }
 
 async function stopAll(): Promise<void> {
-  await Promise.allSettled([...live].map((c) => stopCluster(c)));
+  await Promise.allSettled([stopGatewayProcesses(), ...[...live].map((c) => stopCluster(c))]);
 }
 
 /** Last resort on exit: SIGKILL every member still known and remove the temp dirs, synchronously. */
 function killAllSync(): void {
+  killGatewayProcessesSync();
   for (const c of live) {
     for (const m of c.members) {
       const pid = c.pid(m);
@@ -199,6 +214,45 @@ async function runProfile(o: Options, dir: string): Promise<void> {
   }
 }
 
+async function runGateway(o: Options): Promise<void> {
+  const started = performance.now();
+  const r = await runGatewayBench({
+    quick: o.quick,
+    log,
+    startCluster: async () => {
+      const cluster = await FlotillaCluster.start(o.start);
+      live.add(cluster);
+      return cluster;
+    },
+    stopCluster: (cluster) => stopCluster(cluster),
+  });
+  const minutes = (performance.now() - started) / 60_000;
+  const m = machine();
+  if (o.json) {
+    const { table: _table, cpuTable: _cpuTable, ...rest } = r;
+    process.stdout.write(`${JSON.stringify({ machine: m, quick: o.quick, minutes, ...rest }, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(
+    [
+      `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}.`,
+      `Flotilla ${r.versions.flotilla} gateway (own process, 3-node cluster), nginx ${r.versions.nginx} (1 worker). ` +
+        `GET ${GATEWAY_PATH} at concurrency ${GATEWAY_CONCURRENCY}, keep-alive, ` +
+        `${r.warmupMs / 1000} s warm-up + ${r.durationMs / 1000} s measured per target` +
+        `${o.quick ? ' (quick mode)' : ''}; ${minutes.toFixed(1)} min.`,
+      '',
+      r.table,
+      '',
+      'CPU during each measured interval (% of one core; the generator is this process):',
+      '',
+      r.cpuTable,
+      '',
+      ...r.notes.map((n) => `note: ${n}`),
+    ].join('\n'),
+  );
+  process.stdout.write('\n');
+}
+
 async function main(): Promise<void> {
   const o = parseOptions();
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -209,6 +263,10 @@ async function main(): Promise<void> {
   process.once('SIGTERM', onSignal);
   process.once('exit', killAllSync);
   try {
+    if (o.gateway) {
+      await runGateway(o);
+      return;
+    }
     if (o.profile !== undefined) {
       await runProfile(o, o.profile);
       return;
