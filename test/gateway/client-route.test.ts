@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type FlotillaClient, FlotillaError } from '../../src/client/index.ts';
 import { NodeCluster } from '../server/node-cluster.ts';
+import { waitUntilAsync } from '../support/wait-for.ts';
 
 let cluster: NodeCluster;
 let client: FlotillaClient;
@@ -24,13 +25,8 @@ afterAll(async () => {
 });
 
 /** Polls an async condition (the cache follows a watch: no fixed delay would be right). */
-async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+const eventually = (what: string, check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> =>
+  waitUntilAsync(what, check, timeoutMs);
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
   const err = await p.then(
