@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { ExponentialBackoff, handleType, noop, retry } from 'cockatiel';
 import { Etcd3, GRPCUnavailableError, type IOptions, type Watcher } from 'etcd3';
 import { freePort } from '../../test/support/process-cluster.ts';
+import { waitUntilAsync } from '../../test/support/wait-for.ts';
 import { ensureEtcd, etcdVersion } from './etcd-install.ts';
 import type {
   BenchClient,
@@ -285,16 +286,12 @@ export class EtcdCluster implements BenchCluster {
     return (await this.status(member))?.raftIndex;
   }
 
-  async waitApplied(member: string, index: number, timeoutMs: number): Promise<void> {
-    const deadlineAt = performance.now() + timeoutMs;
-    for (;;) {
-      const s = await this.status(member);
-      if (s !== undefined && s.applied >= index) return;
-      if (performance.now() > deadlineAt) {
-        throw new Error(`etcd ${member} did not apply index ${index} within ${timeoutMs} ms`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+  waitApplied(member: string, index: number, timeoutMs: number): Promise<void> {
+    return waitUntilAsync(
+      `etcd ${member} to apply index ${index}`,
+      async () => ((await this.status(member))?.applied ?? -1) >= index,
+      timeoutMs,
+    );
   }
 
   async connect(options: BenchClientOptions): Promise<BenchClient> {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { connect, type FlotillaClient } from '../../src/client/index.ts';
 import type { NodeStatus } from '../../src/protocol/client-protocol.ts';
 import { FLOTILLA_BIN, freePort } from '../../test/support/process-cluster.ts';
+import { waitUntilAsync } from '../../test/support/wait-for.ts';
 import type {
   BenchClient,
   BenchClientOptions,
@@ -234,16 +235,12 @@ export class FlotillaCluster implements BenchCluster {
     return (await this.status(member))?.commitIndex;
   }
 
-  async waitApplied(member: string, index: number, timeoutMs: number): Promise<void> {
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      const s = await this.status(member);
-      if (s !== undefined && s.appliedIndex >= index) return;
-      if (performance.now() > deadline) {
-        throw new Error(`flotilla ${member} did not apply index ${index} within ${timeoutMs} ms`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+  waitApplied(member: string, index: number, timeoutMs: number): Promise<void> {
+    return waitUntilAsync(
+      `flotilla ${member} to apply index ${index}`,
+      async () => ((await this.status(member))?.appliedIndex ?? -1) >= index,
+      timeoutMs,
+    );
   }
 
   async connect(options: BenchClientOptions): Promise<BenchClient> {

@@ -5,21 +5,15 @@
  * interval count (throughput = those / interval; latency = send → answer).
  */
 
+import { seededRng } from '../../raft/index.ts';
 import { Samples } from './stats.ts';
 
 /** Pause after a failed operation, so a worker that fails fast does not spin a core. */
 export const PAUSE_AFTER_FAILURE_MS = 10;
 
-/** A seeded generator (mulberry32): both systems get the same key sequence. */
+/** A seeded generator (raft's mulberry32): both systems get the same key sequence. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRng(seed).next;
 }
 
 /** Options of {@link closedLoop}. */

@@ -121,15 +121,13 @@ export class DeployController {
   }
 
   private endDrains(now: number): void {
-    for (const s of this.o.registry.listServices()) {
-      for (const i of this.o.registry.getService(s.name)) {
-        if (i.state !== 'draining' || i.drainingSince === undefined) continue;
-        const timeout = i.drainTimeoutMs ?? this.o.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
-        if (now < i.drainingSince + timeout) continue;
-        this.run(`drain:${i.id}`, i.modRevision, `deregister ${i.id}: drained for ${timeout} ms`, () =>
-          this.o.writer.deregisterIf(i.id, i.modRevision),
-        );
-      }
+    for (const i of this.o.registry.instances()) {
+      if (i.state !== 'draining' || i.drainingSince === undefined) continue;
+      const timeout = i.drainTimeoutMs ?? this.o.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+      if (now < i.drainingSince + timeout) continue;
+      this.run(`drain:${i.id}`, i.modRevision, `deregister ${i.id}: drained for ${timeout} ms`, () =>
+        this.o.writer.deregisterIf(i.id, i.modRevision),
+      );
     }
   }
 

@@ -72,15 +72,13 @@ export class HealthWorker {
     const live = [...this.o.liveNodes()].sort();
     const leader = this.o.isLeader();
     const seen = new Set<string>();
-    for (const summary of this.o.registry.listServices()) {
-      for (const instance of this.o.registry.getService(summary.name)) {
-        if (instance.checks.length === 0) continue;
-        const ttl = instance.checks.some((c) => c.type === 'ttl');
-        const mine = ttl ? leader : ownerOf(instance.id, live) === this.o.nodeId;
-        if (!mine) continue;
-        seen.add(instance.id);
-        this.ensure(instance);
-      }
+    for (const instance of this.o.registry.instances()) {
+      if (instance.checks.length === 0) continue;
+      const ttl = instance.checks.some((c) => c.type === 'ttl');
+      const mine = ttl ? leader : ownerOf(instance.id, live) === this.o.nodeId;
+      if (!mine) continue;
+      seen.add(instance.id);
+      this.ensure(instance);
     }
     for (const [id, runner] of this.running) {
       if (seen.has(id)) continue;

@@ -1,5 +1,6 @@
 /** Shared test data for the router: instances, a seeded rng, a manual clock, pick counting. */
 
+import { seededRng } from '../../raft/index.ts';
 import type { Instance } from '../../src/registry/types.ts';
 import { type RouteRequest, RoutingTable, type ServiceRouter } from '../../src/router/index.ts';
 import type { RouterOptions } from '../../src/router/router-options.ts';
@@ -25,16 +26,9 @@ export function inst(id: string, over: Partial<Instance> = {}): Instance {
   };
 }
 
-/** mulberry32: a small seeded generator, so distributions are the same on every run. */
+/** A seeded generator (raft's mulberry32), so distributions are the same on every run. */
 export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRng(seed).next;
 }
 
 /** A clock tests move by hand. */
