@@ -202,6 +202,28 @@ export class RaftCore {
     }
   }
 
+  /**
+   * The runtime saw its open connection with `id` close. A peer whose process
+   * dies closes its sockets, so when `id` is the leader we follow this comes
+   * long before an election timeout: stop honouring its lease (so we grant
+   * pre-votes) and campaign, through pre-vote, after 1 + 2·rank ticks, rank
+   * ordering the other voters by id so the survivors do not split their
+   * votes. A flapping link causes this too: a heartbeat from the leader in
+   * the meantime cancels it, and voters that still hear from the leader
+   * refuse the pre-vote, so a healthy leader is never deposed by it. Safety
+   * never depends on when a node campaigns.
+   */
+  peerLost(id: NodeId): void {
+    const r = this.r;
+    if (r.role !== 'follower' || r.leader !== id || id === NONE || !r.isVoter()) return;
+    r.becomeFollower(r.term, NONE);
+    const rank = r.conf.voters
+      .filter((v) => v !== id)
+      .sort()
+      .indexOf(r.id);
+    r.randomizedElectionTimeout = 1 + 2 * rank;
+  }
+
   /** Feeds one message from a peer. Messages addressed to another node are ignored. */
   step(m: Message): void {
     const r = this.r;
@@ -313,6 +335,8 @@ export class RaftCore {
       if (r.appendPending || r.commitChanged) flushAppends(r);
       if (r.readHeartbeatPending) broadcastHeartbeat(r);
     }
+    // The previous Ready was persisted before this call (one at a time), so prevHardState is durable.
+    const termDurable = r.prevHardState.term === r.term && r.prevHardState.vote === r.vote;
     const hardState = r.hardStateChanged() ? r.hardState() : undefined;
     const softState = r.softStateChanged() ? r.softState() : undefined;
     const snapshot = r.pendingSnapshot;
@@ -322,6 +346,7 @@ export class RaftCore {
       committed: r.log.takeApplicable(),
       readStates: r.readStates,
       droppedReads: r.droppedReads,
+      termDurable,
       ...(hardState === undefined ? {} : { hardState }),
       ...(softState === undefined ? {} : { softState }),
       ...(snapshot === undefined ? {} : { snapshot }),

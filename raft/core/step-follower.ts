@@ -18,6 +18,8 @@ export function stepFollower(r: RaftState, m: Message): void {
     // Only the leader of our term sends these: it is alive, so our election timer restarts.
     r.electionElapsed = 0;
     r.leader = m.from;
+    // An early campaign planned after losing the connection to it (peerLost) is called off.
+    if (r.randomizedElectionTimeout < r.cfg.electionTicks) r.resetRandomizedElectionTimeout();
   }
   switch (m.type) {
     case 'append':

@@ -196,7 +196,8 @@ export type MessageType = Message['type'];
  * `advance(ready)`:
  * 1. persist `snapshot` (if any), `entries` (replacing any stored entry at the
  *    same or a later index) and `hardState` (if any) — one durable write;
- * 2. send `messages` (never before step 1 is durable);
+ * 2. send `messages` (never before step 1 is durable, except those for which
+ *    `maySendBeforePersist` holds: they may leave while step 1 runs);
  * 3. restore the FSM from `snapshot` (if any), then apply `committed` in order;
  * 4. serve `readStates` once their index is applied.
  */
@@ -210,6 +211,25 @@ export interface Ready {
   readonly readStates: readonly ReadState[];
   /** ReadIndex requests that will never be answered (leadership lost, no leader known). */
   readonly droppedReads: readonly string[];
+  /**
+   * The term and vote in force were already durable before this Ready (it
+   * changes neither). Absent means false: every message waits for step 1.
+   */
+  readonly termDurable?: boolean;
+}
+
+/**
+ * Whether `m` may be sent before its Ready is durable: a leader's replication
+ * traffic in a term it has durably recorded. The thesis (§10.2.1) lets the
+ * leader write to its own disk in parallel with replicating, because the
+ * leader counts itself toward a commit quorum only for entries that are
+ * durable (RaftCore.advance); a follower still acknowledges only what it has
+ * persisted. The term must be durable, or a leader that crashes before its
+ * write could reappear in the same term with a different log (a single voter
+ * with learners wins its election within one Ready).
+ */
+export function maySendBeforePersist(rd: Ready, m: Message): boolean {
+  return rd.termDurable === true && (m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot');
 }
 
 /** The source of the only randomness the core uses: election timeout jitter. */

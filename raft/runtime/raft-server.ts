@@ -3,7 +3,16 @@ import { EventEmitter } from 'node:events';
 import type { RaftOptions } from '../core/config.ts';
 import { RaftError } from '../core/errors.ts';
 import { RaftCore, type RaftStatus } from '../core/raft.ts';
-import type { ConfChange, Entry, NodeId, Ready, Rng, Role, SoftState } from '../core/types.ts';
+import {
+  type ConfChange,
+  type Entry,
+  maySendBeforePersist,
+  type NodeId,
+  type Ready,
+  type Rng,
+  type Role,
+  type SoftState,
+} from '../core/types.ts';
 import { type Logger, noopLogger } from '../logger.ts';
 import type { NodeStorage } from '../storage/types.ts';
 import type { Transport } from '../transport/transport.ts';
@@ -47,10 +56,10 @@ const cryptoRng: Rng = { int: (max) => randomInt(max) };
 
 /**
  * One Raft node at run time: owns the tick timer and the Ready loop
- * (persist → send → apply → advance, one Ready at a time, per the core's
- * contract), feeds peer messages to the core, applies committed entries to
- * the FSM, snapshots by entry count and bytes, and answers proposals and
- * linearizable reads with promises.
+ * (send what may go early → persist → send the rest → apply → advance, one
+ * Ready at a time, per the core's contract), feeds peer messages to the
+ * core, applies committed entries to the FSM, snapshots by entry count and
+ * bytes, and answers proposals and linearizable reads with promises.
  */
 export class RaftServer<R = unknown> extends EventEmitter<RaftServerEvents> {
   readonly id: NodeId;
@@ -87,6 +96,18 @@ export class RaftServer<R = unknown> extends EventEmitter<RaftServerEvents> {
     options.transport.onMessage((m) => {
       if (server.closing !== undefined) return;
       server.core.step(m);
+      server.kick();
+    });
+    options.transport.onPeerLost((peer) => {
+      if (server.closing !== undefined) return;
+      const followed = server.core.leader === peer;
+      server.core.peerLost(peer);
+      if (followed && server.core.leader !== peer) {
+        server.logger.info(
+          { nodeId: server.id, peer },
+          'lost the connection to the leader: campaigning early',
+        );
+      }
       server.kick();
     });
     try {
@@ -180,8 +201,15 @@ export class RaftServer<R = unknown> extends EventEmitter<RaftServerEvents> {
   private async pump(): Promise<void> {
     while (this.closing === undefined && this.core.hasReady()) {
       const rd = this.core.ready();
+      // A leader replicates while it writes (§10.2.1): a commit then waits for one fsync round, not two.
+      const transport = this.options.transport;
+      let held = 0;
+      for (const m of rd.messages) {
+        if (maySendBeforePersist(rd, m)) transport.send(m);
+        else held++;
+      }
       await this.options.storage.persistReady(rd);
-      for (const m of rd.messages) this.options.transport.send(m);
+      if (held > 0) for (const m of rd.messages) if (!maySendBeforePersist(rd, m)) transport.send(m);
       await this.applyReady(rd);
       this.core.advance(rd);
       this.pending.releaseReads(this.core.appliedIndex);

@@ -51,6 +51,8 @@ export class InboundServer {
   constructor(
     private readonly o: ResolvedWsOptions,
     private readonly deliver: (m: Message) => void,
+    /** Told when the open connection from a peer closes (not when a newer one replaces it, nor on our own close). */
+    private readonly lost: (peer: NodeId) => void = () => {},
   ) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: o.maxFrameBytes, perMessageDeflate: false });
   }
@@ -144,7 +146,9 @@ export class InboundServer {
       log.warn({ peer, remoteAddress, err: describe(err) }, 'peer connection closed: protocol error');
     });
     ws.on('close', () => {
-      if (this.sockets.get(peer) === ws) this.sockets.delete(peer);
+      if (this.sockets.get(peer) !== ws) return;
+      this.sockets.delete(peer);
+      if (!this.closing) this.lost(peer);
     });
   }
 

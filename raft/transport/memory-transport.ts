@@ -47,6 +47,11 @@ export class MemoryNetwork {
   /** Messages the network discarded: blocked link, random drop, receiver absent or closed. */
   lost = 0;
 
+  /** Node `id`'s transport closed: like a dead process's sockets, every peer holding a link to it hears so. */
+  closed(id: NodeId): void {
+    for (const t of this.nodes.values()) if (t.id !== id) queueMicrotask(() => t.linkClosed(id));
+  }
+
   /** Creates the transport of node `id`. Throws when one is already open for `id` (close it first to "restart"). */
   transport(id: NodeId, options: MemoryTransportOptions = {}): MemoryTransport {
     const existing = this.nodes.get(id);
@@ -124,6 +129,7 @@ export class MemoryTransport implements Transport {
   private readonly maxQueue: number;
   private readonly logger: Logger;
   private handler: MessageHandler | undefined;
+  private lostHandler: ((peer: NodeId) => void) | undefined;
   private state: 'new' | 'running' | 'closed' = 'new';
   private closing: Promise<void> | undefined;
   private malformed = 0;
@@ -170,6 +176,23 @@ export class MemoryTransport implements Transport {
 
   onMessage(handler: MessageHandler): void {
     this.handler = handler;
+  }
+
+  onPeerLost(handler: (peer: NodeId) => void): void {
+    this.lostHandler = handler;
+  }
+
+  /** Called by the network when `peer`'s transport closed. */
+  linkClosed(peer: NodeId): void {
+    if (this.state !== 'running' || !this.outboxes.has(peer)) return;
+    try {
+      this.lostHandler?.(peer);
+    } catch (err) {
+      this.logger.error(
+        { peer, err: err instanceof Error ? err.message : String(err) },
+        'peer-lost handler threw',
+      );
+    }
   }
 
   addPeer(id: NodeId, _address = ''): void {
@@ -233,6 +256,7 @@ export class MemoryTransport implements Transport {
     this.state = 'closed';
     for (const box of this.outboxes.values()) clearImmediate(box.flush);
     this.outboxes.clear();
+    this.network.closed(this.id);
   }
 
   private flush(to: NodeId, box: Outbox): void {

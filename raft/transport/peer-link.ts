@@ -34,6 +34,8 @@ export class PeerLink {
     readonly peer: NodeId,
     private address: string,
     private readonly o: ResolvedWsOptions,
+    /** Told when an open link closes (not on our own close, nor when a dial fails). */
+    private readonly lost: (peer: NodeId) => void = () => {},
   ) {
     this.queue = new SendQueue(o.maxQueueMessages, o.maxQueueBytes);
   }
@@ -135,11 +137,13 @@ export class PeerLink {
     });
     ws.on('close', () => {
       if (this.ws !== ws) return;
-      if (this.connected) this.o.logger.info({ peer: this.peer }, 'peer link down');
+      const wasConnected = this.connected;
+      if (wasConnected) this.o.logger.info({ peer: this.peer }, 'peer link down');
       this.ws = undefined;
       this.connected = false;
       clearInterval(this.pinger);
       this.scheduleRedial();
+      if (wasConnected && !this.closed) this.lost(this.peer);
     });
   }
 

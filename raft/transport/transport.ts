@@ -60,6 +60,13 @@ export interface Transport extends AsyncDisposable {
   send(m: Message): boolean;
   /** Sets the one inbound handler, replacing any previous one. Messages arriving without a handler are lost. */
   onMessage(handler: MessageHandler): void;
+  /**
+   * Sets the one handler told when an open connection with a peer closes. A
+   * peer whose process dies has its sockets closed by its kernel, so this
+   * arrives long before any timeout; a flapping link causes it too, so it is
+   * a hint, never proof that the peer is down.
+   */
+  onPeerLost(handler: (peer: NodeId) => void): void;
   /** Adds a peer (or changes its address). `address` is `host:port`; in-memory transports ignore it. */
   addPeer(id: NodeId, address: string): void;
   /** Forgets a peer and discards its queue. Unknown ids are ignored. */

@@ -41,6 +41,7 @@ export class WsTransport implements Transport {
   private readonly inbound: InboundServer;
   private readonly links = new Map<NodeId, PeerLink>();
   private handler: MessageHandler | undefined;
+  private lostHandler: ((peer: NodeId) => void) | undefined;
   private state: State = 'new';
   private closing: Promise<void> | undefined;
   /** The server start in progress or done, so close() can wait for it before closing the server. */
@@ -49,8 +50,12 @@ export class WsTransport implements Transport {
   constructor(options: WsTransportOptions) {
     this.o = resolveWsOptions(options);
     this.id = this.o.id;
-    this.inbound = new InboundServer(this.o, (m) => this.dispatch(m));
-    for (const [id, address] of this.o.peers) this.links.set(id, new PeerLink(id, address, this.o));
+    this.inbound = new InboundServer(
+      this.o,
+      (m) => this.dispatch(m),
+      (peer) => this.peerLost(peer),
+    );
+    for (const [id, address] of this.o.peers) this.links.set(id, this.newLink(id, address));
   }
 
   /** The port the peer server listens on (the real one when `listen.port` was 0); undefined before start. */
@@ -96,6 +101,23 @@ export class WsTransport implements Transport {
     this.handler = handler;
   }
 
+  onPeerLost(handler: (peer: NodeId) => void): void {
+    this.lostHandler = handler;
+  }
+
+  private newLink(id: NodeId, address: string): PeerLink {
+    return new PeerLink(id, address, this.o, (peer) => this.peerLost(peer));
+  }
+
+  private peerLost(peer: NodeId): void {
+    if (this.state !== 'running') return;
+    try {
+      this.lostHandler?.(peer);
+    } catch (err) {
+      this.o.logger.error({ peer, err: describe(err) }, 'peer-lost handler threw');
+    }
+  }
+
   addPeer(id: NodeId, address: string): void {
     if (this.state === 'closed' || id === this.id || !checkNodeId(id)) return;
     const existing = this.links.get(id);
@@ -103,7 +125,7 @@ export class WsTransport implements Transport {
       existing.setAddress(address);
       return;
     }
-    const link = new PeerLink(id, address, this.o);
+    const link = this.newLink(id, address);
     this.links.set(id, link);
     if (this.state === 'running') link.start();
   }

@@ -58,6 +58,9 @@ class TamperedCore implements SimCore {
   step(message: Message) {
     this.#core.step(this.#tamper.incoming?.(message) ?? message);
   }
+  peerLost(id: NodeId) {
+    this.#core.peerLost(id);
+  }
   propose(data: Uint8Array) {
     return this.#core.propose(data);
   }

@@ -40,6 +40,8 @@ export interface RuntimeClusterOptions {
   /** 'ws': real WebSocket links on 127.0.0.1, one HTTP server per node kept across restarts. */
   readonly transport?: 'memory' | 'ws';
   readonly maxFrameBytes?: number;
+  /** Election timeout in 20 ms ticks (default 10: 200–400 ms). */
+  readonly electionTicks?: number;
 }
 
 export const TOKEN = 'test-cluster-token';
@@ -118,7 +120,7 @@ export class RuntimeCluster {
     const transport = this.transportFor(id);
     const fsm = new ListFsm();
     const server = await RaftServer.start<number>({
-      raft: { id, bootstrap: this.ids, electionTicks: 10, heartbeatTicks: 1 },
+      raft: { id, bootstrap: this.ids, electionTicks: this.extra.electionTicks ?? 10, heartbeatTicks: 1 },
       storage: await this.storageFor(id),
       transport,
       fsm,

@@ -56,6 +56,11 @@ export class DurableLogChecks {
     this.#checkMessages(id, storage, ready.messages);
   }
 
+  /** Messages sent before their Ready is durable: each must vouch only for what already is. */
+  beforeEarlySend(id: NodeId, storage: MemoryStorage, messages: readonly Message[]): void {
+    this.#checkMessages(id, storage, messages);
+  }
+
   #checkTail(id: NodeId, storage: MemoryStorage, ready: Ready, tail: DurableTail): void {
     const snapIndex = storage.snapshots.latestSync()?.meta.index ?? 0;
     let replaced = false;

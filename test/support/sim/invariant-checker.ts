@@ -1,4 +1,4 @@
-import type { Entry, NodeId, ReadState, Ready } from '../../../raft/core/types.ts';
+import type { Entry, Message, NodeId, ReadState, Ready } from '../../../raft/core/types.ts';
 import type { MemoryStorage } from '../../../raft/storage/memory.ts';
 import { type AppliedAt, ApplyChecks } from './apply-checks.ts';
 import { CommitRecord } from './commit-record.ts';
@@ -58,6 +58,10 @@ export class InvariantChecker {
 
   beforePersist(storage: MemoryStorage, ready: Ready): DurableTail {
     return this.#durable.beforePersist(storage, ready);
+  }
+
+  beforeEarlySend(id: NodeId, storage: MemoryStorage, messages: readonly Message[]): void {
+    this.#durable.beforeEarlySend(id, storage, messages);
   }
 
   afterPersist(id: NodeId, storage: MemoryStorage, ready: Ready, tail: DurableTail): void {

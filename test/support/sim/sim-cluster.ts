@@ -77,6 +77,8 @@ export class SimCluster {
   /** Per node, the commit index seen after its last step. */
   readonly #commitSeen = new Map<NodeId, number>();
   readonly #rng: SimRng;
+  /** When a node notices a closed connection (a stream of its own, so other draws stay as they were). */
+  readonly #linkRng: SimRng;
   readonly #factory: CoreFactory;
   /** Members of the latest applied configuration, and its index. */
   #members: ReadonlySet<NodeId>;
@@ -92,6 +94,11 @@ export class SimCluster {
     this.#factory = factory;
     this.#rng = deriveRng(settings.seed, 'cluster');
     this.network = new SimNetwork(deriveRng(settings.seed, 'network'), settings.network ?? CALM_NETWORK);
+    this.#linkRng = deriveRng(settings.seed, 'links');
+    this.network.onCut = (from, to) => {
+      const node = this.#nodes.get(to);
+      if (node !== undefined) this.#linkLost(node, from);
+    };
     const founders = Array.from({ length: settings.nodes }, (_, k) => `n${k + 1}`);
     this.#members = new Set(founders);
     for (const id of founders) this.#create(id, founders);
@@ -145,6 +152,8 @@ export class SimCluster {
     node.crash();
     this.network.dropTo(id);
     this.trace(`${id} crashed`);
+    // Its kernel closes its sockets: every live peer notices, a little later.
+    for (const other of this.#nodes.values()) if (other.id !== id) this.#linkLost(other, id);
   }
 
   restart(id: NodeId): void {
@@ -279,6 +288,20 @@ export class SimCluster {
     this.#scheduleFirstTick(node);
     this.trace(`${id} created`);
     return node;
+  }
+
+  /** `node` notices, within a tick, that its connection with `peer` closed. */
+  #linkLost(node: SimNode, peer: NodeId): void {
+    if (!node.live) return;
+    const incarnation = node.incarnation;
+    const run = () => {
+      if (!node.live || node.incarnation !== incarnation) return;
+      this.trace(`${node.id} lost its connection with ${peer}`);
+      node.peerLost(this.#now, peer);
+      this.#afterInput(node);
+    };
+    const delay = 1 + this.#linkRng.int(this.#period(node));
+    this.#timers.push(this.#now + delay, { kind: 'action', run, fault: false });
   }
 
   #scheduleFirstTick(node: SimNode): void {

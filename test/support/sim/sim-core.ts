@@ -18,6 +18,7 @@ export interface SimCore extends NodeView {
   readonly conf: ConfState;
   tick(): void;
   step(message: Message): void;
+  peerLost(id: NodeId): void;
   propose(data: Uint8Array): { index: number; term: number };
   proposeConfChange(change: ConfChange): { index: number; term: number };
   readIndex(ctx: string): void;

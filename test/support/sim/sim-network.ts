@@ -90,8 +90,13 @@ export class SimNetwork {
 
   /** Blocks the directed link from → to (to → from stays open). */
   block(from: NodeId, to: NodeId): void {
-    if (from !== to) this.#blocked.add(linkKey(from, to));
+    if (from === to || this.#blocked.has(linkKey(from, to))) return;
+    this.#blocked.add(linkKey(from, to));
+    this.onCut?.(from, to);
   }
+
+  /** Told when a link is newly blocked: like a cut connection, `to` may notice it lost `from`. */
+  onCut: ((from: NodeId, to: NodeId) => void) | undefined;
 
   unblock(from: NodeId, to: NodeId): void {
     this.#blocked.delete(linkKey(from, to));

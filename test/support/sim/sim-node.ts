@@ -1,6 +1,13 @@
 import type { RaftOptions } from '../../../raft/core/config.ts';
 import { RaftError, type RaftErrorCode } from '../../../raft/core/errors.ts';
-import type { ConfChange, ConfEntry, Message, NodeId, Ready } from '../../../raft/core/types.ts';
+import {
+  type ConfChange,
+  type ConfEntry,
+  type Message,
+  maySendBeforePersist,
+  type NodeId,
+  type Ready,
+} from '../../../raft/core/types.ts';
 import { MemoryStorage } from '../../../raft/storage/memory.ts';
 import { HashChainFsm } from './hash-chain-fsm.ts';
 import type { InvariantChecker } from './invariant-checker.ts';
@@ -155,6 +162,11 @@ export class SimNode {
     this.#input(now, `step(${message.type} from ${message.from})`, (core) => core.step(message));
   }
 
+  /** The runtime saw its connection with `peer` close (the peer crashed, or the link was cut). */
+  peerLost(now: number, peer: NodeId): void {
+    this.#input(now, `peerLost(${peer})`, (core) => core.peerLost(peer));
+  }
+
   propose(now: number, data: Uint8Array): ClientOutcome | undefined {
     return this.#client(now, 'propose', (core) => core.propose(data));
   }
@@ -218,11 +230,13 @@ export class SimNode {
     const core = this.#core;
     if (core === undefined) return;
     try {
-      if (this.#settings.persistDelay > 0) this.#startWrite(core);
+      if (this.#settings.persistDelay > 0) this.#startWrite(now, core);
       else {
         for (let round = 0; core.hasReady(); round++) {
           if (round === MAX_READY_ROUNDS) throw new Error(`hasReady() still true after ${round} rounds`);
-          this.#handleReady(now, core, core.ready());
+          const ready = core.ready();
+          this.#sendEarly(now, ready);
+          this.#handleReady(now, core, ready);
           if (this.#core === undefined) return;
         }
       }
@@ -242,10 +256,12 @@ export class SimNode {
   }
 
   /** Asynchronous persistence: takes the next Ready unless one is being written, and finishes it later. */
-  #startWrite(core: SimCore): void {
+  #startWrite(now: number, core: SimCore): void {
     if (this.#writing !== undefined || !core.hasReady()) return;
     const ready = core.ready();
     this.#writing = ready;
+    // As the runtime does: a leader's replication leaves while its own write is in progress.
+    this.#sendEarly(now, ready);
     this.#hooks.later(this.#settings.persistDelay, (now) => {
       if (this.#core !== core || this.#writing !== ready) return; // crashed meanwhile: the write is lost
       this.#writing = undefined;
@@ -259,12 +275,23 @@ export class SimNode {
     });
   }
 
+  /** Sends what the Ready lets leave before it is durable, checking it vouches only for durable state. */
+  #sendEarly(now: number, ready: Ready): void {
+    const early = ready.messages.filter((m) => maySendBeforePersist(ready, m));
+    if (early.length === 0) return;
+    this.#checker.beforeEarlySend(this.id, this.storage, early);
+    this.#hooks.send(now, early);
+  }
+
   #handleReady(now: number, core: SimCore, ready: Ready): void {
     const checker = this.#checker;
     const tail = checker.beforePersist(this.storage, ready);
     this.storage.persistReadySync(ready);
     checker.afterPersist(this.id, this.storage, ready, tail);
-    this.#hooks.send(now, ready.messages);
+    this.#hooks.send(
+      now,
+      ready.messages.filter((m) => !maySendBeforePersist(ready, m)),
+    );
     const fsm = this.#fsm!;
     if (ready.snapshot !== undefined && !this.#restore(fsm, ready.snapshot.data, fsm.appliedIndex)) {
       this.crash();
