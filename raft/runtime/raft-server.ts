@@ -70,6 +70,8 @@ export class RaftServer<R = unknown> extends EventEmitter<RaftServerEvents> {
   private readonly snapshotBytes: number;
   private timer: NodeJS.Timeout | undefined;
   private pumping: Promise<void> | undefined;
+  /** A local snapshot being written to storage, off the Ready loop (at most one). */
+  private snapshotSaving: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private bytesSinceSnapshot = 0;
   private lastSoftState: SoftState = { leader: '', role: 'follower', term: 0 };
@@ -208,6 +210,8 @@ export class RaftServer<R = unknown> extends EventEmitter<RaftServerEvents> {
         if (maySendBeforePersist(rd, m)) transport.send(m);
         else held++;
       }
+      // A snapshot from the leader replaces the snapshot files: never race a local save of ours.
+      if (rd.snapshot !== undefined) await this.snapshotSaving;
       await this.options.storage.persistReady(rd);
       if (held > 0) for (const m of rd.messages) if (!maySendBeforePersist(rd, m)) transport.send(m);
       await this.applyReady(rd);
@@ -263,11 +267,20 @@ export class RaftServer<R = unknown> extends EventEmitter<RaftServerEvents> {
     const applied = this.core.appliedIndex;
     const since = applied - (this.core.snapshotMeta?.index ?? 0);
     if (since === 0 || (since < this.snapshotEntries && this.bytesSinceSnapshot < this.snapshotBytes)) return;
+    if (this.snapshotSaving !== undefined) return; // the next Ready tries again
     // The pump is sequential, so nothing is applied while the FSM serialises itself.
     const data = await this.options.fsm.snapshot();
     this.core.compact(applied, data);
-    await this.options.storage.saveSnapshot({ meta: this.core.snapshotMeta!, data });
     this.bytesSinceSnapshot = 0;
+    // Writing the file and dropping the log it covers takes fsyncs and thousands of deletes: do it
+    // beside the Ready loop rather than stall every write behind it. Until it lands, storage still
+    // holds the previous snapshot and every entry after it, which restarts to the same state.
+    this.snapshotSaving = this.options.storage
+      .saveSnapshot({ meta: this.core.snapshotMeta!, data })
+      .catch((error: unknown) => this.fail(error))
+      .finally(() => {
+        this.snapshotSaving = undefined;
+      });
   }
 
   /** Emits an event; a listener that throws is logged and cannot stop the node. */
@@ -301,6 +314,7 @@ export class RaftServer<R = unknown> extends EventEmitter<RaftServerEvents> {
     clearInterval(this.timer);
     const errors: unknown[] = [];
     await this.pumping?.catch(() => undefined);
+    await this.snapshotSaving;
     this.pending.rejectAll(new RaftError('CLOSED', `node ${this.id} closed`));
     for (const step of [() => this.options.transport.close(), () => this.options.storage.close()]) {
       try {
