@@ -212,9 +212,20 @@ export class RaftServer<R = unknown> extends EventEmitter<RaftServerEvents> {
       }
       // A snapshot from the leader replaces the snapshot files: never race a local save of ours.
       if (rd.snapshot !== undefined) await this.snapshotSaving;
-      await this.options.storage.persistReady(rd);
-      if (held > 0) for (const m of rd.messages) if (!maySendBeforePersist(rd, m)) transport.send(m);
-      await this.applyReady(rd);
+      const persisting = this.options.storage.persistReady(rd);
+      if (held === 0 && rd.snapshot === undefined) {
+        // The core hands out only entries already durable here (min(committed, stable)), so applying
+        // them, and answering their clients, need not wait for this Ready's write: the FSM's work
+        // overlaps the fsync (etcd applies beside its WAL save too).
+        persisting.catch(() => undefined); // awaited just below; a failure stops the node there
+        await this.applyReady(rd);
+        await persisting;
+      } else {
+        // A follower's acknowledgements are on the commit path: they go first, then the FSM.
+        await persisting;
+        for (const m of rd.messages) if (!maySendBeforePersist(rd, m)) transport.send(m);
+        await this.applyReady(rd);
+      }
       this.core.advance(rd);
       this.pending.releaseReads(this.core.appliedIndex);
       this.announce(rd);

@@ -38,16 +38,18 @@ const server = await startOrExit(async () =>
 );
 await new Promise<void>((resolve) => {
   const check = (): void => {
-    if (server.status().role === 'leader' && server.status().appliedIndex >= server.status().commitIndex)
-      resolve();
+    if (server.status().role === 'leader') resolve();
     else setTimeout(check, 2);
   };
   check();
 });
+// A barrier on the new term's no-op: once it is applied, everything acknowledged before the crash is
+// applied too. The commit index on disk can be behind what was acknowledged (the leader answers
+// while it writes the commit index, which is never fsynced on its own), so a leader that has just
+// restarted is not caught up until an entry of its own term commits.
+await server.readIndex();
 
 if (mode === 'verify') {
-  // A no-op barrier: once it is applied, everything committed before it is applied too.
-  await server.readIndex();
   process.stdout.write(`${JSON.stringify(fsm.items)}\n`);
   await server.close();
   process.exit(0);
