@@ -30,6 +30,8 @@ export class LevelStorage implements RaftStorage, NodeStorage {
   #first = 1;
   #last = 0;
   #loaded: PersistedState;
+  /** A hard state that only moved the commit index, held for the next write. */
+  #unwrittenHardState: HardState | undefined;
   /** Term and vote of the last hard state written with an fsync. */
   #synced: { term: number; vote: string } = { term: 0, vote: '' };
   /** What `open` tolerated and repaired (a torn tail record), for the node's log. */
@@ -265,17 +267,23 @@ export class LevelStorage implements RaftStorage, NodeStorage {
     }
     ops.push(...this.appendOps(ready.entries));
     const hs = ready.hardState;
-    if (hs !== undefined) ops.push({ type: 'put', key: HARD_STATE, value: encodeRecord(hs) });
     // etcd's MustSync: only entries, a snapshot, or a new term or vote must be durable before the
-    // Ready's messages leave. A Ready that only moves the commit index is written without an fsync:
-    // a commit index is recovered from the leader after a crash, and LevelDB's log keeps batches in
-    // order, so a later synced batch makes this one durable too (it can never outlive its entries).
+    // Ready's messages leave. A Ready that only moves the commit index is not even written: the
+    // commit index rides with the next batch (or close()). Raft treats it as volatile — a restarted
+    // node learns it from the leader — and it never passes the entries written with it.
     const mustSync =
       ready.snapshot !== undefined ||
       ready.entries.length > 0 ||
       (hs !== undefined && (hs.term !== this.#synced.term || hs.vote !== this.#synced.vote));
-    await this.write(ops, mustSync);
-    if (hs !== undefined && mustSync) this.#synced = { term: hs.term, vote: hs.vote };
+    if (!mustSync) {
+      if (hs !== undefined) this.#unwrittenHardState = hs;
+      return;
+    }
+    const latest = hs ?? this.#unwrittenHardState;
+    if (latest !== undefined) ops.push({ type: 'put', key: HARD_STATE, value: encodeRecord(latest) });
+    await this.write(ops, true);
+    this.#unwrittenHardState = undefined;
+    if (latest !== undefined) this.#synced = { term: latest.term, vote: latest.vote };
   }
 
   /** Saves a local FSM snapshot, then drops the log it covers. */
@@ -285,6 +293,10 @@ export class LevelStorage implements RaftStorage, NodeStorage {
   }
 
   async close(): Promise<void> {
+    const hs = this.#unwrittenHardState;
+    this.#unwrittenHardState = undefined;
+    // A clean stop keeps the latest commit index (a restart then applies up to it at once).
+    if (hs !== undefined) await this.write([{ type: 'put', key: HARD_STATE, value: encodeRecord(hs) }], true);
     await this.db.close();
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -232,7 +232,7 @@ describe('LevelStorage refuses corrupt data and says where', () => {
 });
 
 describe('LevelStorage fsync policy (etcd MustSync)', () => {
-  it('syncs entries, snapshots and new terms or votes, but not a Ready that only moves the commit index', async () => {
+  it('syncs entries, snapshots and new terms or votes, and holds a Ready that only moves the commit index for the next write', async () => {
     const dir = await tempDir();
     const storage = await LevelStorage.open(dir);
     const db = (
@@ -245,12 +245,33 @@ describe('LevelStorage fsync policy (etcd MustSync)', () => {
       return batch(ops, o);
     };
     await storage.persistReady(ready([entry(1, 1), entry(2, 1)], { term: 1, vote: 'a', commit: 0 }));
-    await storage.persistReady(ready([], { term: 1, vote: 'a', commit: 2 })); // commit only
+    await storage.persistReady(ready([], { term: 1, vote: 'a', commit: 1 })); // commit only: held
+    expect(syncs).toEqual([true]);
+    await storage.persistReady(ready([entry(3, 1)])); // rides along with the next entries
+    expect(syncs).toEqual([true, true]);
+    await storage.persistReady(ready([], { term: 1, vote: 'a', commit: 2 })); // commit only: held
     await storage.persistReady(ready([], { term: 2, vote: '', commit: 2 })); // a new term
     await storage.persistReady(ready([], { term: 2, vote: 'b', commit: 2 })); // a vote
-    expect(syncs).toEqual([true, false, true, true]);
-    const again = await reopen(dir, storage);
-    expect(again.load().hardState).toEqual({ term: 2, vote: 'b', commit: 2 });
+    await storage.persistReady(ready([], { term: 2, vote: 'b', commit: 3 })); // commit only: held
+    expect(syncs).toEqual([true, true, true, true]);
+    const again = await reopen(dir, storage); // a clean close writes the held commit index
+    expect(again.load().hardState).toEqual({ term: 2, vote: 'b', commit: 3 });
     await again.close();
+  });
+
+  it('writes a held commit index with the next entries, never past them', async () => {
+    const dir = await tempDir();
+    const storage = await LevelStorage.open(dir);
+    await storage.persistReady(ready([entry(1, 1), entry(2, 1)], { term: 1, vote: 'a', commit: 0 }));
+    await storage.persistReady(ready([], { term: 1, vote: 'a', commit: 2 }));
+    await storage.persistReady(ready([entry(3, 1)]));
+    // Read what is on disk without a clean close of this instance: open a copy of the directory.
+    const copy = await tempDir();
+    await cp(dir, copy, { recursive: true });
+    const crashed = await LevelStorage.open(copy);
+    expect(crashed.load().hardState).toEqual({ term: 1, vote: 'a', commit: 2 });
+    expect(crashed.load().entries.map((e) => e.index)).toEqual([1, 2, 3]);
+    await crashed.close();
+    await storage.close();
   });
 });
