@@ -215,7 +215,8 @@ export class RaftCore {
    */
   peerLost(id: NodeId): void {
     const r = this.r;
-    if (r.role !== 'follower' || r.leader !== id || id === NONE || !r.isVoter()) return;
+    // Without pre-vote an early campaign would bump terms and could depose a healthy leader.
+    if (!r.cfg.preVote || r.role !== 'follower' || r.leader !== id || id === NONE || !r.isVoter()) return;
     r.becomeFollower(r.term, NONE);
     const rank = r.conf.voters
       .filter((v) => v !== id)

@@ -58,6 +58,15 @@ describe('a closed connection to the leader (peerLost)', () => {
     expect(cluster.leaders()).toEqual(['a']);
   });
 
+  it('is ignored without pre-vote, which alone keeps an early campaign from moving terms', () => {
+    const cluster = new ScriptedCluster(['a', 'b', 'c'], { preVote: false });
+    cluster.campaign('a');
+    cluster.act('b', (core) => core.peerLost('a'));
+    expect(cluster.node('b').leader).toBe('a');
+    for (let k = 0; k < 3; k++) cluster.tick('b');
+    expect(cluster.node('b').role).toBe('follower');
+  });
+
   it('is ignored about a peer that is not our leader, and by the leader itself', () => {
     const cluster = new ScriptedCluster(['a', 'b', 'c']);
     cluster.campaign('a');
