@@ -43,7 +43,7 @@ export class ClientApi {
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       if (this.closing) return ws.terminate();
-      const connection = new ClientConnection(ws, this.ctx, this.hub);
+      const connection = new ClientConnection(ws, this.ctx, this.hub, req.socket);
       this.connections.add(connection);
       this.ctx.metrics.connectionOpened();
       ws.on('close', () => {
@@ -55,8 +55,10 @@ export class ClientApi {
 
   /** Ends every watch (clients resume elsewhere) and closes every client connection. */
   close(): void {
+    // The upgrade listener stays: until the HTTP server is closed, a client that redials gets a 503
+    // from it. Without it, nobody would answer that upgrade (the peer transport's listener ignores
+    // other paths on a shared server), and the hanging socket would keep server.close() waiting.
     this.closing = true;
-    this.server.off('upgrade', this.onUpgrade);
     const end: WireError = { code: 'UNAVAILABLE', message: `node ${this.ctx.id} is shutting down` };
     for (const connection of this.connections) connection.shutdown(end);
     for (const ws of this.wss.clients) ws.terminate();
