@@ -9,6 +9,7 @@
 import WebSocket from 'ws';
 import { CLIENT_PATH, type WatchFrame } from '../protocol/client-protocol.ts';
 import { decodeServerFrame, encodeFrame } from '../protocol/frame-codec.ts';
+import { WriteBatcher } from '../protocol/write-batcher.ts';
 import type { Outcome } from './call-outcome.ts';
 import type { ClientTlsOptions } from './client-options.ts';
 import type { Deadline } from './deadline.ts';
@@ -58,6 +59,7 @@ export class Connection {
   private readonly closedPromise: Promise<void>;
   /** Settles once, when the socket opens or fails to; never rejects. */
   readonly opened: Promise<OpenState>;
+  private readonly batcher = new WriteBatcher();
 
   constructor(
     readonly address: string,
@@ -84,6 +86,7 @@ export class Connection {
     this.ws.on('error', (err) => {
       this.reason = `${address}: ${err.message}`;
     });
+    this.ws.once('upgrade', (response) => this.batcher.attach(response.socket));
     this.ws.on('message', (data, isBinary) => this.handleMessage(data, isBinary));
     this.ws.on('pong', () => {
       this.alive = true;
@@ -142,6 +145,7 @@ export class Connection {
       this.pending.set(id, { resolve, timer });
       if (watch !== undefined) this.watches.set(id, watch);
       // A send error surfaces as 'error' + 'close', which fails this request through handleClose.
+      this.batcher.beforeSend();
       this.ws.send(bytes, { binary: true }, () => {});
     });
     return { id, outcome };

@@ -14,6 +14,7 @@ import type { RawData, WebSocket } from 'ws';
 import type { ClientOp, RequestFrame, ServerFrame, WireError } from '../protocol/client-protocol.ts';
 import { QUERY_OPS } from '../protocol/client-protocol.ts';
 import { decodeRequest, encodeFrame, requestIdOf } from '../protocol/frame-codec.ts';
+import { type Corkable, WriteBatcher } from '../protocol/write-batcher.ts';
 import { OPS, type Op as WriteOp } from '../registry/commands.ts';
 import { FlotillaError } from '../registry/errors.ts';
 import { int, record } from '../registry/validate-primitives.ts';
@@ -33,11 +34,15 @@ export class ClientConnection {
   private readonly watches = new Map<number, Watch>();
   private closed = false;
 
+  private readonly batcher = new WriteBatcher();
+
   constructor(
     private readonly ws: WebSocket,
     private readonly ctx: NodeContext,
     private readonly hub: WatchHub,
+    socket?: Corkable,
   ) {
+    if (socket !== undefined) this.batcher.attach(socket);
     ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
     ws.on('close', () => this.dispose());
     ws.on('error', (err) => ctx.logger.warn({ err: err.message }, 'client connection error'));
@@ -191,6 +196,7 @@ export class ClientConnection {
 
   private send(frame: ServerFrame): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
+    this.batcher.beforeSend();
     this.ws.send(encodeFrame(frame), { binary: true });
   }
 }
