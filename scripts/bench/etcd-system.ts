@@ -8,7 +8,7 @@
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExponentialBackoff, handleType, noop, retry } from 'cockatiel';
@@ -20,13 +20,14 @@ import type {
   BenchClient,
   BenchClientOptions,
   BenchCluster,
+  BenchLoader,
   BenchRegistration,
   EtcdFaultHandling,
   FsyncStats,
   ReadMode,
   StartOptions,
 } from './system.ts';
-import { scrapeHistogram } from './system.ts';
+import { OUTPUT_TAIL_CHARS, scrapeHistogram } from './system.ts';
 
 /** Per-call deadline, as Flotilla's SDK default (`DEFAULT_TIMEOUT_MS`), so neither waits longer. */
 export const ETCD_CALL_DEADLINE_MS = 5_000;
@@ -102,6 +103,25 @@ class EtcdBenchClient implements BenchClient {
   async close(): Promise<void> {
     await Promise.all([...this.watchers].map((w) => w.cancel().catch(() => undefined)));
     this.watchers.clear();
+    this.client.close();
+  }
+}
+
+/** Puts in flight of {@link EtcdCluster.connectLoader} (one gRPC channel multiplexes them). */
+const LOADER_CONCURRENCY = 1_024;
+
+/** Puts through the etcd3 client bound to the leader only (no proxying through a follower). */
+class EtcdLoader implements BenchLoader {
+  readonly concurrency = LOADER_CONCURRENCY;
+  readonly description = 'etcd3 client, one gRPC channel to the leader';
+
+  constructor(private readonly client: Etcd3) {}
+
+  async put(key: string, value: string): Promise<void> {
+    await this.client.put(key).value(value).exec();
+  }
+
+  async close(): Promise<void> {
     this.client.close();
   }
 }
@@ -260,14 +280,18 @@ export class EtcdCluster implements BenchCluster {
       String(this.options.heartbeatMs),
       '--election-timeout',
       String(this.options.electionMs),
+      ...(this.options.snapshotEntries === undefined
+        ? []
+        : ['--snapshot-count', String(this.options.snapshotEntries)]),
       '--logger',
       'zap',
       '--log-level',
-      'warn',
+      this.options.logLevel ?? 'warn',
     ];
     const child = spawn(this.bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    m.output = '';
     const keep = (chunk: Buffer): void => {
-      m.output = (m.output + chunk.toString()).slice(-20_000);
+      m.output = (m.output + chunk.toString()).slice(-OUTPUT_TAIL_CHARS);
     };
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
@@ -276,10 +300,7 @@ export class EtcdCluster implements BenchCluster {
   }
 
   fsyncStats(member: string): Promise<FsyncStats | undefined> {
-    return scrapeHistogram(
-      `${this.member(member).clientUrl}/metrics`,
-      'etcd_disk_wal_fsync_duration_seconds',
-    );
+    return scrapeHistogram(this.metricsUrl(member), 'etcd_disk_wal_fsync_duration_seconds');
   }
 
   async commitIndex(member: string): Promise<number | undefined> {
@@ -291,6 +312,51 @@ export class EtcdCluster implements BenchCluster {
       `etcd ${member} to apply index ${index}`,
       async () => ((await this.status(member))?.applied ?? -1) >= index,
       timeoutMs,
+    );
+  }
+
+  async appliedIndex(member: string): Promise<number | undefined> {
+    return (await this.status(member))?.applied;
+  }
+
+  async raftSnapshotIndex(member: string): Promise<number | undefined> {
+    const names = await readdir(join(this.dataDir(member), 'member', 'snap')).catch(() => [] as string[]);
+    // <term>-<index>.snap, both 16 hex digits.
+    const indexes = names.flatMap((n) => {
+      const m = /^[0-9a-f]{16}-([0-9a-f]{16})\.snap$/.exec(n);
+      return m === null ? [] : [Number.parseInt(m[1]!, 16)];
+    });
+    return indexes.length === 0 ? undefined : Math.max(...indexes);
+  }
+
+  async readAt(member: string, key: string, timeoutMs: number): Promise<void> {
+    const client = new Etcd3({
+      hosts: [this.member(member).clientUrl],
+      faultHandling: { host: () => noop, global: noop },
+      defaultCallOptions: () => ({ deadline: Date.now() + timeoutMs }),
+    });
+    try {
+      await client.get(key).exec();
+    } finally {
+      client.close();
+    }
+  }
+
+  metricsUrl(member: string): string {
+    return `${this.member(member).clientUrl}/metrics`;
+  }
+
+  output(member: string): string {
+    return this.member(member).output;
+  }
+
+  async connectLoader(): Promise<BenchLoader> {
+    const leader = this.member(await this.leader());
+    return new EtcdLoader(
+      new Etcd3({
+        hosts: [leader.clientUrl],
+        defaultCallOptions: () => ({ deadline: Date.now() + 10_000 }),
+      }),
     );
   }
 

@@ -10,6 +10,8 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Connection } from '../../src/client/connection.ts';
+import { Deadline } from '../../src/client/deadline.ts';
 import { connect, type FlotillaClient } from '../../src/client/index.ts';
 import type { NodeStatus } from '../../src/protocol/client-protocol.ts';
 import { FLOTILLA_BIN, freePort } from '../../test/support/process-cluster.ts';
@@ -18,12 +20,13 @@ import type {
   BenchClient,
   BenchClientOptions,
   BenchCluster,
+  BenchLoader,
   BenchRegistration,
   FsyncStats,
   ReadMode,
   StartOptions,
 } from './system.ts';
-import { scrapeHistogram } from './system.ts';
+import { OUTPUT_TAIL_CHARS, scrapeHistogram } from './system.ts';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -73,6 +76,51 @@ class FlotillaBenchClient implements BenchClient {
   }
 }
 
+/** Sockets and puts in flight of {@link FlotillaCluster.connectLoader} (each socket stays under the node's 1,024 in-flight limit). */
+const LOADER_SOCKETS = 4;
+const LOADER_CONCURRENCY = 2_048;
+
+/** Opens a client socket to one node, or throws. */
+async function openConnection(address: string, timeoutMs: number): Promise<Connection> {
+  const c = new Connection(address, timeoutMs, () => undefined);
+  const open = await c.waitOpen(new Deadline(timeoutMs));
+  if (!open.ok) {
+    await c.close(true);
+    throw new Error(`flotilla ${address}: ${open.reason}`);
+  }
+  return c;
+}
+
+/** One request on `c`; throws unless it was answered with a result. */
+async function call(c: Connection, op: string, args: unknown, timeoutMs: number): Promise<void> {
+  const outcome = await c.request(op, args, undefined, new Deadline(timeoutMs)).outcome;
+  if (outcome.kind === 'error') throw new Error(`${op}: ${outcome.error.code}: ${outcome.error.message}`);
+  if (outcome.kind !== 'result') throw new Error(`${op}: ${outcome.kind}`);
+}
+
+/**
+ * Puts straight to the leader over the client protocol, without a client
+ * session: the SDK adds a `(clientId, seq)` pair to every write for
+ * exactly-once retries (about 40 bytes per log entry); these entries carry
+ * just the command, as etcd's carry just the request.
+ */
+class FlotillaLoader implements BenchLoader {
+  readonly concurrency = LOADER_CONCURRENCY;
+  readonly description = `client protocol, no session, ${LOADER_SOCKETS} sockets to the leader`;
+  private next = 0;
+
+  constructor(private readonly sockets: readonly Connection[]) {}
+
+  put(key: string, value: string): Promise<void> {
+    const socket = this.sockets[this.next++ % this.sockets.length]!;
+    return call(socket, 'kv.put', { key, value }, 10_000);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.sockets.map((s) => s.close(true)));
+  }
+}
+
 interface Node {
   readonly id: string;
   readonly address: string;
@@ -109,8 +157,9 @@ export class FlotillaCluster implements BenchCluster {
       'raft:',
       `  heartbeatMs: ${options.heartbeatMs}`,
       `  electionMs: ${options.electionMs}`,
+      ...(options.snapshotEntries === undefined ? [] : [`  snapshotEntries: ${options.snapshotEntries}`]),
       'log:',
-      '  level: warn',
+      `  level: ${options.logLevel ?? 'warn'}`,
       '',
     ].join('\n');
     const file = join(dir, 'cluster.yaml');
@@ -218,8 +267,9 @@ export class FlotillaCluster implements BenchCluster {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
+    n.output = '';
     const keep = (chunk: Buffer): void => {
-      n.output = (n.output + chunk.toString()).slice(-20_000);
+      n.output = (n.output + chunk.toString()).slice(-OUTPUT_TAIL_CHARS);
     };
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
@@ -228,7 +278,7 @@ export class FlotillaCluster implements BenchCluster {
   }
 
   fsyncStats(member: string): Promise<FsyncStats | undefined> {
-    return scrapeHistogram(`http://${this.node(member).address}/metrics`, 'flotilla_fsync_duration_seconds');
+    return scrapeHistogram(this.metricsUrl(member), 'flotilla_fsync_duration_seconds');
   }
 
   async commitIndex(member: string): Promise<number | undefined> {
@@ -241,6 +291,45 @@ export class FlotillaCluster implements BenchCluster {
       async () => ((await this.status(member))?.appliedIndex ?? -1) >= index,
       timeoutMs,
     );
+  }
+
+  async appliedIndex(member: string): Promise<number | undefined> {
+    return (await this.status(member))?.appliedIndex;
+  }
+
+  async raftSnapshotIndex(member: string): Promise<number | undefined> {
+    const file = await this.snapshotFile(member);
+    const index = file === undefined ? undefined : /snap-(\d+)-/.exec(file.path)?.[1];
+    return index === undefined ? undefined : Number(index);
+  }
+
+  async readAt(member: string, key: string, timeoutMs: number): Promise<void> {
+    const c = await openConnection(this.node(member).address, timeoutMs);
+    try {
+      await call(c, 'kv.get', { key, consistency: 'linearizable' }, timeoutMs);
+    } finally {
+      await c.close(true);
+    }
+  }
+
+  metricsUrl(member: string): string {
+    return `http://${this.node(member).address}/metrics`;
+  }
+
+  output(member: string): string {
+    return this.node(member).output;
+  }
+
+  async connectLoader(): Promise<BenchLoader> {
+    const address = this.node(await this.leader()).address;
+    const sockets: Connection[] = [];
+    try {
+      for (let i = 0; i < LOADER_SOCKETS; i++) sockets.push(await openConnection(address, 5_000));
+    } catch (err) {
+      await Promise.all(sockets.map((s) => s.close(true)));
+      throw err;
+    }
+    return new FlotillaLoader(sockets);
   }
 
   async connect(options: BenchClientOptions): Promise<BenchClient> {

@@ -6,10 +6,12 @@
  *                    [--quick] [--runs N] [--json] [--profile DIR]
  *   npm run bench -- --gateway [--quick] [--json]
  *
- * Workloads: writes-kv, writes-register, reads, failover, watch, state (all by
- * default; `writes` = both write workloads). Each workload runs on a fresh
- * 3-member cluster of each system in turn (real processes on loopback,
- * heartbeat 100 ms, election 1000 ms, fsync per commit batch), alternating
+ * Workloads: writes-kv, writes-register, reads, failover, watch, state,
+ * recovery, snapshot (all by default; `writes` = both write workloads).
+ * Each workload runs on a fresh 3-member cluster of each system in turn
+ * (real processes on loopback, heartbeat 100 ms, election 1000 ms, fsync per
+ * commit batch, and whatever snapshot threshold the workload asks of both
+ * systems: `Workload.startOptions`), alternating
  * which system goes first, and with `--runs N` the whole set N times; the
  * table shows the median per figure and flotilla/etcd. This process is the
  * load generator: the members are child processes, and its own CPU use is
@@ -45,11 +47,22 @@ import type { BenchCluster, StartOptions, SystemName } from './system.ts';
 import type { Workload } from './workload.ts';
 import { failover } from './workloads/failover.ts';
 import { reads } from './workloads/reads.ts';
+import { recovery } from './workloads/recovery.ts';
+import { snapshot } from './workloads/snapshot.ts';
 import { state } from './workloads/state.ts';
 import { watch } from './workloads/watch.ts';
 import { KEYS, value, writesKv, writesRegister } from './workloads/writes.ts';
 
-const WORKLOADS: readonly Workload[] = [writesKv, writesRegister, reads, failover, watch, state];
+const WORKLOADS: readonly Workload[] = [
+  writesKv,
+  writesRegister,
+  reads,
+  failover,
+  watch,
+  state,
+  recovery,
+  snapshot,
+];
 
 interface Options {
   readonly systems: SystemName[];
@@ -171,7 +184,7 @@ async function runAll(o: Options): Promise<{ records: RunRecord[]; versions: Rec
       const order = slot++ % 2 === 0 ? o.systems : [...o.systems].reverse();
       for (const system of order) {
         log(`[run ${run}/${o.runs}] ${workload.name} on ${system}: ${workload.title}`);
-        const cluster = await startCluster(system, o.start);
+        const cluster = await startCluster(system, { ...o.start, ...workload.startOptions?.(o.quick) });
         versions[system] = cluster.version;
         try {
           const result = await workload.run({ system, cluster, quick: o.quick, log });

@@ -80,7 +80,43 @@ export interface BenchCluster {
   connect(options: BenchClientOptions): Promise<BenchClient>;
   /** Stops every process (SIGKILL) and removes the temp dir. Idempotent. */
   close(): Promise<void>;
+  /** The member's applied index, or undefined when it does not answer. */
+  appliedIndex(member: string): Promise<number | undefined>;
+  /**
+   * Index of the newest Raft snapshot in the member's data dir, or undefined
+   * when there is none (Flotilla: `snapshots/snap-<index>-<term>.snap`; etcd:
+   * `member/snap/<term>-<index>.snap`).
+   */
+  raftSnapshotIndex(member: string): Promise<number | undefined>;
+  /**
+   * One linearizable read of `key`, served by `member` itself: the client
+   * talks to that member only. Resolves on an answer; rejects on any failure
+   * or after `timeoutMs`.
+   */
+  readAt(member: string, key: string, timeoutMs: number): Promise<void>;
+  /** The member's Prometheus page. */
+  metricsUrl(member: string): string;
+  /** What the member's current process has printed so far (its last 100,000 characters). */
+  output(member: string): string;
+  /**
+   * A writer for loading many small entries fast: kv puts straight to the
+   * current leader, up to {@link BenchLoader.concurrency} in flight.
+   */
+  connectLoader(): Promise<BenchLoader>;
 }
+
+/** See {@link BenchCluster.connectLoader}. */
+export interface BenchLoader {
+  /** How many puts the loader is built to have in flight. */
+  readonly concurrency: number;
+  /** What the loader writes through, for the report. */
+  readonly description: string;
+  put(key: string, value: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** How much of a member's output the adapters keep. */
+export const OUTPUT_TAIL_CHARS = 100_000;
 
 /** A histogram's count and sum, read from a Prometheus text page. */
 export interface FsyncStats {
@@ -108,10 +144,34 @@ export async function scrapeHistogram(url: string, name: string): Promise<FsyncS
   }
 }
 
+/** The sum of every sample of `name` (a counter or gauge, any labels) on the Prometheus page at `url`. */
+export async function scrapeValue(url: string, name: string): Promise<number | undefined> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    if (!res.ok) return undefined;
+    let sum = 0;
+    for (const line of (await res.text()).split('\n')) {
+      const m = /^(\S+?)(?:\{[^}]*\})?\s+(\S+)$/.exec(line);
+      if (m !== null && m[1] === name) sum += Number(m[2]);
+    }
+    return sum;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Options of a cluster start. */
 export interface StartOptions {
   readonly heartbeatMs: number;
   readonly electionMs: number;
   /** Flotilla only: run the node processes under `node --cpu-prof`, profiles into this dir. */
   readonly cpuProfileDir?: string;
+  /**
+   * Take a Raft snapshot (and compact the log) every this many applied
+   * entries: Flotilla's `raft.snapshotEntries`, etcd's `--snapshot-count`.
+   * Undefined: each system's default (Flotilla 10,000; etcd 3.4 100,000).
+   */
+  readonly snapshotEntries?: number;
+  /** The members' log level (default `warn`); `info` makes them log their start-up phases. */
+  readonly logLevel?: 'info' | 'warn';
 }

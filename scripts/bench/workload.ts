@@ -6,7 +6,7 @@
 
 import type { LoadResult } from './load.ts';
 import { CpuMeter } from './stats.ts';
-import type { BenchCluster, FsyncStats, SystemName } from './system.ts';
+import type { BenchCluster, FsyncStats, StartOptions, SystemName } from './system.ts';
 
 /** One measured figure. */
 export interface Measured {
@@ -44,6 +44,8 @@ export interface Workload {
   readonly name: string;
   /** One line: what it measures. */
   readonly title: string;
+  /** What the workload needs of its clusters beyond the runner's options (the same for every system). */
+  startOptions?(quick: boolean): Pick<StartOptions, 'snapshotEntries' | 'logLevel'>;
   run(ctx: RunContext): Promise<WorkloadResult>;
 }
 

@@ -22,7 +22,7 @@ export class ClientApi {
   private closing = false;
 
   constructor(
-    private readonly server: http.Server,
+    server: http.Server,
     private readonly ctx: NodeContext,
     private readonly hub: WatchHub,
   ) {
