@@ -203,7 +203,8 @@ export class RaftCore {
   }
 
   /**
-   * The runtime saw its open connection with `id` close. A peer whose process
+   * The runtime saw its open connection with `id` close. A leader stops
+   * pipelining to it and probes it afresh. A peer whose process
    * dies closes its sockets, so when `id` is the leader we follow this comes
    * long before an election timeout: stop honouring its lease (so we grant
    * pre-votes) and campaign, through pre-vote, after 1 + 2·rank ticks, rank
@@ -215,6 +216,13 @@ export class RaftCore {
    */
   peerLost(id: NodeId): void {
     const r = this.r;
+    if (r.role === 'leader') {
+      // Whatever was in flight to it is lost with the connection: stop pipelining and probe it
+      // afresh, so it gets one AppendEntries when it is back rather than a flood (etcd's ReportUnreachable).
+      const pr = r.prs.get(id);
+      if (id !== r.id && pr?.state === 'replicate') pr.becomeProbe();
+      return;
+    }
     // Without pre-vote an early campaign would bump terms and could depose a healthy leader.
     if (!r.cfg.preVote || r.role !== 'follower' || r.leader !== id || id === NONE || !r.isVoter()) return;
     r.becomeFollower(r.term, NONE);

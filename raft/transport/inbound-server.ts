@@ -53,6 +53,8 @@ export class InboundServer {
     private readonly deliver: (m: Message) => void,
     /** Told when the open connection from a peer closes (not when a newer one replaces it, nor on our own close). */
     private readonly lost: (peer: NodeId) => void = () => {},
+    /** Told when a peer connects to us. */
+    private readonly connected: (peer: NodeId) => void = () => {},
   ) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: o.maxFrameBytes, perMessageDeflate: false });
   }
@@ -139,6 +141,7 @@ export class InboundServer {
     this.sockets.get(peer)?.terminate();
     this.sockets.set(peer, ws);
     log.info({ peer, remoteAddress }, 'peer connected');
+    this.connected(peer);
     ws.on('message', (data, isBinary) => this.onFrame(ws, peer, data, isBinary));
     // ws reports protocol violations here (oversized frame, bad opcode, …) and closes the socket itself.
     ws.on('error', (err) => {

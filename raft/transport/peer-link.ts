@@ -57,6 +57,19 @@ export class PeerLink {
     return true;
   }
 
+  /**
+   * The peer just connected to us, so it is up: if we are waiting out a
+   * backoff to dial it, dial now. A restarted peer would otherwise wait for
+   * our backoff (up to its cap) before it hears from us.
+   */
+  redialNow(): void {
+    if (this.closed || !this.running || this.timer === undefined) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.attempt = 0;
+    this.dial();
+  }
+
   /** Points the link at a new address: the current connection is dropped and redialed; the queue is kept. */
   setAddress(address: string): void {
     if (address === this.address) return;
@@ -142,6 +155,12 @@ export class PeerLink {
       this.ws = undefined;
       this.connected = false;
       clearInterval(this.pinger);
+      // What queued for a peer that went away is stale by the time it is back (Raft resends what
+      // matters; the leader probes it afresh): delivering it would only flood a restarted peer.
+      if (wasConnected) {
+        this.dropped += this.queue.length;
+        this.queue.clear();
+      }
       this.scheduleRedial();
       if (wasConnected && !this.closed) this.lost(this.peer);
     });

@@ -54,6 +54,7 @@ export class WsTransport implements Transport {
       this.o,
       (m) => this.dispatch(m),
       (peer) => this.peerLost(peer),
+      (peer) => this.links.get(peer)?.redialNow(),
     );
     for (const [id, address] of this.o.peers) this.links.set(id, this.newLink(id, address));
   }

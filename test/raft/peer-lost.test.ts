@@ -67,14 +67,25 @@ describe('a closed connection to the leader (peerLost)', () => {
     expect(cluster.node('b').role).toBe('follower');
   });
 
-  it('is ignored about a peer that is not our leader, and by the leader itself', () => {
+  it('is ignored about a peer that is not our leader', () => {
     const cluster = new ScriptedCluster(['a', 'b', 'c']);
     cluster.campaign('a');
     cluster.act('b', (core) => core.peerLost('c'));
-    cluster.act('a', (core) => core.peerLost('b'));
     expect(cluster.node('b').leader).toBe('a');
-    expect(cluster.leaders()).toEqual(['a']);
     for (let k = 0; k < 9; k++) cluster.tick('b');
     expect(cluster.node('b').role).toBe('follower');
+  });
+
+  it('makes a leader probe the lost peer afresh instead of pipelining to it, and nothing more', () => {
+    const cluster = new ScriptedCluster(['a', 'b', 'c']);
+    cluster.campaign('a');
+    const leader = cluster.node('a');
+    expect(leader.status().progress.b?.state).toBe('replicate');
+    cluster.act('a', (core) => core.peerLost('b'));
+    expect(leader.status().progress.b?.state).toBe('probe');
+    expect(cluster.leaders()).toEqual(['a']);
+    // Back in touch: one probe, an answer, and it is pipelined to again.
+    const { index } = cluster.propose('a', 'x');
+    expect(leader.status().progress.b).toMatchObject({ state: 'replicate', match: index });
   });
 });
