@@ -1,4 +1,4 @@
-import { DEFAULT_SNAPSHOT_ENTRIES } from '../../raft/index.ts';
+import { DEFAULT_SNAPSHOT_BYTES, DEFAULT_SNAPSHOT_ENTRIES } from '../../raft/index.ts';
 import { ConfigError } from './config-error.ts';
 
 /** One member of the cluster as the file names it. */
@@ -17,6 +17,8 @@ export interface RaftTimingConfig {
   readonly heartbeatMs: number;
   readonly electionMs: number;
   readonly snapshotEntries: number;
+  /** …or after this many bytes of entries, whichever comes first. */
+  readonly snapshotBytes: number;
 }
 
 export interface TlsConfig {
@@ -109,7 +111,8 @@ export function resolveClusterConfig(raw: unknown, file: string): ClusterConfig 
   if (!isRecord(rawRaft)) fail('raft', 'must be a mapping');
   const r = rawRaft as Raw;
   for (const key of Object.keys(r)) {
-    if (!['heartbeatMs', 'electionMs', 'snapshotEntries'].includes(key)) fail(`raft.${key}`, 'unknown key');
+    if (!['heartbeatMs', 'electionMs', 'snapshotEntries', 'snapshotBytes'].includes(key))
+      fail(`raft.${key}`, 'unknown key');
   }
   const heartbeatMs = whole('raft.heartbeatMs', r.heartbeatMs, DEFAULT_HEARTBEAT_MS, 1, 60_000);
   const electionMs = whole('raft.electionMs', r.electionMs, DEFAULT_ELECTION_MS, 1, 600_000);
@@ -121,6 +124,13 @@ export function resolveClusterConfig(raw: unknown, file: string): ClusterConfig 
     DEFAULT_SNAPSHOT_ENTRIES,
     1,
     100_000_000,
+  );
+  const snapshotBytes = whole(
+    'raft.snapshotBytes',
+    r.snapshotBytes,
+    DEFAULT_SNAPSHOT_BYTES,
+    1024,
+    Number.MAX_SAFE_INTEGER,
   );
   const rawLog = doc.log ?? {};
   if (!isRecord(rawLog)) fail('log', 'must be a mapping');
@@ -142,7 +152,7 @@ export function resolveClusterConfig(raw: unknown, file: string): ClusterConfig 
     dataDir: text('dataDir', doc.dataDir, './data'),
     token: text('token', doc.token, 'flotilla-dev-token'),
     nodes,
-    raft: { heartbeatMs, electionMs, snapshotEntries },
+    raft: { heartbeatMs, electionMs, snapshotEntries, snapshotBytes },
     log: { level: level as LogLevel },
     ...(tls === undefined ? {} : { tls }),
   };

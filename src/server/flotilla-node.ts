@@ -137,6 +137,7 @@ export class FlotillaNode extends EventEmitter<FlotillaNodeEvents> {
       fsm: registry,
       tickMs: config.raft.heartbeatMs,
       snapshotEntries: config.raft.snapshotEntries,
+      snapshotBytes: config.raft.snapshotBytes,
       logger,
     });
     const hub = new WatchHub(registry);

@@ -34,7 +34,12 @@ describe('cluster files', () => {
       { id: 'n2', address: '127.0.0.1:7002' },
       { id: 'n3', address: '127.0.0.1:7003' },
     ]);
-    expect(config.raft).toEqual({ heartbeatMs: 100, electionMs: 1000, snapshotEntries: 10_000 });
+    expect(config.raft).toEqual({
+      heartbeatMs: 100,
+      electionMs: 1000,
+      snapshotEntries: 10_000,
+      snapshotBytes: 64 * 1024 * 1024,
+    });
     expect(config.dataDir).toBe(join(import.meta.dirname, '..', '..', 'data'));
   });
 
@@ -100,6 +105,12 @@ describe('cluster files', () => {
     ],
     ['a fractional heartbeat', `${nodes}raft:\n  heartbeatMs: 1.5\n`, 'raft.heartbeatMs', /integer/],
     ['an unknown raft key', `${nodes}raft:\n  ticks: 3\n`, 'raft.ticks', /unknown key/],
+    [
+      'a snapshot byte threshold below 1 KiB',
+      `${nodes}raft:\n  snapshotBytes: 10\n`,
+      'raft.snapshotBytes',
+      /1024/,
+    ],
     ['a bad log level', `${nodes}log:\n  level: loud\n`, 'log.level', /one of/],
     ['tls without a key', `${nodes}tls:\n  cert: a.pem\n`, 'tls.key', /non-empty string/],
     ['an empty token', `${nodes}token: ""\n`, 'token', /non-empty string/],
