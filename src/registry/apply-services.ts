@@ -1,6 +1,14 @@
 /** Applying the instance commands: register, deregister, health, drain. */
 
 import { FlotillaError } from './errors.ts';
+import {
+  NO_CHECKS,
+  NO_META,
+  NO_TAGS,
+  sharedServiceName,
+  shareEmptyList,
+  shareEmptyMeta,
+} from './instance-record.ts';
 import type { ApplyContext, Outcome, RegistryState } from './registry-state.ts';
 import type { Health, Instance, Registration } from './types.ts';
 import { DEFAULT_WEIGHT } from './validate-registration.ts';
@@ -13,15 +21,16 @@ import { DEFAULT_WEIGHT } from './validate-registration.ts';
 export function applyRegister(s: RegistryState, reg: Registration, ctx: ApplyContext): Outcome {
   const previousService = s.instanceService.get(reg.id);
   if (previousService !== undefined && previousService !== reg.name) removeInstance(s, reg.id);
-  const checks = reg.checks ?? [];
+  const checks = shareEmptyList(reg.checks ?? NO_CHECKS, NO_CHECKS);
+  // The layout and sharing of instance-record.ts: one shape, no per-instance empties or name copies.
   const instance: Instance = {
     id: reg.id,
-    name: reg.name,
+    name: sharedServiceName(s, reg.name),
     version: reg.version ?? null,
     address: reg.address,
     port: reg.port,
-    tags: reg.tags ?? [],
-    meta: reg.meta ?? {},
+    tags: shareEmptyList(reg.tags ?? NO_TAGS, NO_TAGS),
+    meta: shareEmptyMeta(reg.meta ?? NO_META),
     weight: reg.weight ?? DEFAULT_WEIGHT,
     zone: reg.zone ?? null,
     checks,

@@ -13,6 +13,8 @@ import { decodeCommand } from './command-codec.ts';
 import type { ApplyResult, Command } from './commands.ts';
 import { dispatchCommand } from './dispatch-command.ts';
 import { type ErrorInfo, FlotillaError, invalidArgument } from './errors.ts';
+import { compactInstance } from './instance-record.ts';
+import { nextSizeHint } from './packed-parts.ts';
 import { type ApplyContext, emptyState, type Outcome, type RegistryState } from './registry-state.ts';
 import { DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_TTL_MS, type Session, SessionTable } from './sessions.ts';
 import { decodeSnapshot, encodeSnapshot, SNAPSHOT_FORMAT } from './snapshot-codec.ts';
@@ -69,6 +71,8 @@ export class Registry implements StateMachine<ApplyResult> {
   private applied = 0;
   /** Greatest `now` of any command applied: time never goes back, even across leaders. */
   private clock = 0;
+  /** Sizes of the last two snapshots taken or restored (local: sizes the next one's buffer). */
+  private snapshotSizes: readonly [number, number] = [0, 0];
 
   constructor(options: RegistryOptions = {}) {
     this.history = new ChangeHistory(options.historySize ?? DEFAULT_HISTORY_SIZE);
@@ -236,24 +240,29 @@ export class Registry implements StateMachine<ApplyResult> {
 
   /** The whole replicated state as msgpack bytes. */
   snapshot(): Uint8Array {
-    return encodeSnapshot({
-      format: SNAPSHOT_FORMAT,
-      revision: this.rev,
-      appliedIndex: this.applied,
-      clock: this.clock,
-      instances: [...this.state.services.values()].flatMap((members) => [...members.values()]),
-      deployments: [...this.state.deployments.values()],
-      routing: [...this.state.routing],
-      kv: [...this.state.kv],
-      sessions: this.sessions.entries(),
-    });
+    const bytes = encodeSnapshot(
+      {
+        format: SNAPSHOT_FORMAT,
+        revision: this.rev,
+        appliedIndex: this.applied,
+        clock: this.clock,
+        instances: [...this.state.services.values()].flatMap((members) => [...members.values()]),
+        deployments: [...this.state.deployments.values()],
+        routing: [...this.state.routing],
+        kv: [...this.state.kv],
+        sessions: this.sessions.entries(),
+      },
+      nextSizeHint(...this.snapshotSizes),
+    );
+    this.snapshotSizes = [this.snapshotSizes[1], bytes.byteLength];
+    return bytes;
   }
 
   /** Replaces the whole state with a snapshot's. The change history restarts empty at its revision. */
   restore(data: Uint8Array): void {
     const snap = decodeSnapshot(data);
     const state = emptyState();
-    for (const instance of snap.instances) putInstance(state, instance);
+    for (const instance of snap.instances) putInstance(state, compactInstance(state, instance));
     for (const d of snap.deployments) state.deployments.set(d.id, d);
     for (const [service, policy] of snap.routing) state.routing.set(service, policy);
     for (const [key, entry] of snap.kv) state.kv.set(key, entry);
@@ -263,6 +272,7 @@ export class Registry implements StateMachine<ApplyResult> {
     this.applied = snap.appliedIndex;
     this.clock = snap.clock;
     this.history.reset(snap.revision);
+    this.snapshotSizes = [data.byteLength, data.byteLength];
   }
 }
 

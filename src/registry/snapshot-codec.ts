@@ -6,6 +6,7 @@
  */
 
 import { Packr } from 'msgpackr';
+import { packInParts } from './packed-parts.ts';
 import type { Session } from './sessions.ts';
 import type { Deployment, Instance, KvEntry, RoutingPolicy } from './types.ts';
 import { isPlainObject } from './validate-primitives.ts';
@@ -28,9 +29,13 @@ export interface SnapshotData {
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
 
-/** Encodes a snapshot into fresh, unshared bytes. */
-export function encodeSnapshot(data: SnapshotData): Uint8Array {
-  return new Uint8Array(packr.pack(data));
+/**
+ * Encodes a snapshot into unshared bytes: the bytes of `packr.pack(data)`,
+ * packed one collection element at a time into a buffer of about
+ * `sizeHint` bytes (see packed-parts.ts for why).
+ */
+export function encodeSnapshot(data: SnapshotData, sizeHint?: number): Uint8Array {
+  return packInParts(packr, data, 2, sizeHint);
 }
 
 /** Decodes a snapshot; throws an `Error` naming what is wrong when the bytes are not one. */

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { CommandBody } from '../../src/registry/commands.ts';
 import { Registry } from '../../src/registry/registry.ts';
+import { decodeSnapshot, encodeSnapshot } from '../../src/registry/snapshot-codec.ts';
+import type { Instance } from '../../src/registry/types.ts';
 import { baseRegistration, Driver } from './helpers.ts';
 
 function populated(): Driver {
@@ -80,5 +83,51 @@ describe('snapshot and restore', () => {
     const a = populated();
     const b = populated();
     expect(b.registry.snapshot()).toEqual(a.registry.snapshot());
+  });
+
+  it('a restored registry stays byte-identical to the original through further commands', () => {
+    const a = populated();
+    a.apply({ op: 'service.register', args: { ...baseRegistration, id: 'web-1', name: 'web' } });
+    a.apply({
+      op: 'service.register',
+      args: { ...baseRegistration, id: 'web-2', name: 'web', tags: [], meta: {}, checks: [] },
+    });
+    a.apply({ op: 'instance.drain', args: { id: 'web-1', timeoutMs: 5_000 } });
+    const b = new Driver();
+    b.registry.restore(a.registry.snapshot());
+    b.index = a.index;
+    const more: CommandBody[] = [
+      { op: 'instance.health', args: { id: 'web-1', health: 'warning' } },
+      { op: 'instance.drain', args: { id: 'web-2' } },
+      { op: 'instance.health', args: { id: 'api-2', health: 'passing' } },
+      { op: 'service.register', args: { ...baseRegistration, id: 'web-1', name: 'api', tags: ['moved'] } },
+      { op: 'service.register', args: { ...baseRegistration, id: 'new-1', name: 'web' } },
+    ];
+    for (const body of more) expect(b.apply(body)).toEqual(a.apply(body));
+    for (const name of ['api', 'web'])
+      expect(b.registry.getService(name)).toEqual(a.registry.getService(name));
+    expect(Buffer.from(b.registry.snapshot())).toEqual(Buffer.from(a.registry.snapshot()));
+  });
+
+  it('explicit empty tags, meta and checks store what omitting them stores', () => {
+    const omitted = new Driver();
+    omitted.apply({ op: 'service.register', args: baseRegistration });
+    const empty = new Driver();
+    empty.apply({ op: 'service.register', args: { ...baseRegistration, tags: [], meta: {}, checks: [] } });
+    expect(empty.registry.getService('api')).toEqual(omitted.registry.getService('api'));
+    expect(Buffer.from(empty.registry.snapshot())).toEqual(Buffer.from(omitted.registry.snapshot()));
+  });
+
+  it('an instance stored with its fields in another order is restored and re-encoded as it was', () => {
+    const d = populated();
+    const snap = decodeSnapshot(d.registry.snapshot());
+    const reordered = snap.instances.map((i) => {
+      const { id, ...rest } = i;
+      return { ...rest, id } as Instance;
+    });
+    const bytes = encodeSnapshot({ ...snap, instances: reordered });
+    const copy = new Registry();
+    copy.restore(bytes);
+    expect(Buffer.from(copy.snapshot())).toEqual(Buffer.from(bytes));
   });
 });

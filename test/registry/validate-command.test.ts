@@ -159,6 +159,15 @@ describe('command codec', () => {
     expect(Object.getPrototypeOf((back.args as { value: Uint8Array }).value)).toBe(Uint8Array.prototype);
   });
 
+  it('encodes into bytes of their own, which decoding leaves untouched (log entries keep them)', () => {
+    const bytes = encodeCommand({ op: 'kv.delete', args: { key: 'k' }, now: 1 });
+    expect(Object.getPrototypeOf(bytes)).toBe(Uint8Array.prototype);
+    expect(bytes.byteOffset).toBe(0);
+    expect(bytes.buffer.byteLength).toBe(bytes.byteLength);
+    decodeCommand(bytes);
+    expect(Object.getOwnPropertyNames(bytes).filter((p) => !/^\d+$/.test(p))).toEqual([]);
+  });
+
   it('refuses to encode an invalid command', () => {
     expect(() => encodeCommand({ op: 'kv.delete', args: { key: '' }, now: 1 })).toThrow(FlotillaError);
   });

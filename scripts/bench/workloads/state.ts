@@ -14,9 +14,16 @@
  *   the empty cluster first: the cost of starting the process at all;
  * - Flotilla only, in this process: `Registry.snapshot()` and `restore()` of
  *   the same instances (the FSM's part of taking and installing a snapshot).
+ *
+ * With `FLOTILLA_BENCH_HEAP_DIR=<dir>` and `NODE_OPTIONS` holding
+ * `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=<dir>` (the node processes
+ * inherit it), each Flotilla member also writes a V8 heap snapshot into
+ * `<dir>` right after its RSS is read; `scripts/bench/heap-summary.ts`
+ * breaks one down by retainer.
  */
 
 import { execFileSync } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
 import { encodeCommand } from '../../../src/registry/command-codec.ts';
 import { Registry } from '../../../src/registry/registry.ts';
 import { processRssBytes } from '../stats.ts';
@@ -54,6 +61,43 @@ async function restartFollower(cluster: BenchCluster): Promise<number> {
   cluster.restart(follower);
   await cluster.waitApplied(follower, commit, 120_000);
   return performance.now() - spawnAt;
+}
+
+/**
+ * Has every member write a heap snapshot (SIGUSR2, see the file comment) and
+ * waits until each is complete: V8 writes it on the member's main thread, so
+ * once the file exists, the member answers a status request only after the
+ * write has finished.
+ */
+async function writeHeapSnapshots(cluster: BenchCluster, dir: string): Promise<string[]> {
+  if (!/--heapsnapshot-signal=SIGUSR2\b/.test(process.env.NODE_OPTIONS ?? '')) {
+    // SIGUSR2 would kill a node that does not handle it.
+    throw new Error(
+      'FLOTILLA_BENCH_HEAP_DIR needs NODE_OPTIONS=--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=DIR',
+    );
+  }
+  const written: string[] = [];
+  for (const member of cluster.members) {
+    const pid = cluster.pid(member);
+    if (pid === undefined) continue;
+    // Heap.<date>.<time>.<pid>.<thread>.<seq>.heapsnapshot
+    const mine = async (): Promise<string[]> =>
+      (await readdir(dir)).filter((n) => n.endsWith('.heapsnapshot') && n.split('.')[3] === String(pid));
+    const before = new Set(await mine());
+    process.kill(pid, 'SIGUSR2');
+    let file: string | undefined;
+    for (let waited = 0; file === undefined; waited += 50) {
+      if (waited > 60_000) throw new Error(`${member} wrote no heap snapshot in 60 s`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      file = (await mine()).find((n) => !before.has(n));
+    }
+    // A status request times out (undefined) while the member is still writing.
+    for (let tries = 0; (await cluster.commitIndex(member)) === undefined; tries++) {
+      if (tries > 120) throw new Error(`${member} did not answer after its heap snapshot`);
+    }
+    written.push(`${member} (pid ${pid}): ${dir}/${file}`);
+  }
+  return written;
 }
 
 /** Flotilla's FSM alone: snapshot and restore times of `total` instances, in ms. */
@@ -110,6 +154,13 @@ export const state: Workload = {
     const leader = await ctx.cluster.leader();
     const rss = ctx.cluster.members.map((m) => processRssBytes(ctx.cluster.pid(m) ?? -1) ?? Number.NaN);
     const leaderRss = processRssBytes(ctx.cluster.pid(leader) ?? -1) ?? Number.NaN;
+    ctx.log(
+      `  ${ctx.system}: RSS ${ctx.cluster.members.map((m, i) => `${m}${m === leader ? ' (leader)' : ''} ${((rss[i] ?? Number.NaN) / MB).toFixed(0)} MB`).join(', ')}`,
+    );
+    const heapDir = process.env.FLOTILLA_BENCH_HEAP_DIR;
+    if (heapDir !== undefined && ctx.system === 'flotilla') {
+      for (const line of await writeHeapSnapshots(ctx.cluster, heapDir)) ctx.log(`  heap snapshot ${line}`);
+    }
     const snapshot = await ctx.cluster.snapshotFile(leader);
     const dataDirs = ctx.cluster.members.map((m) => duBytes(ctx.cluster.dataDir(m)));
     const recoveryMs = await restartFollower(ctx.cluster);
