@@ -1,4 +1,4 @@
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { Packr } from 'msgpackr';
@@ -26,6 +26,23 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
+/** Writes every byte of `parts` in order, however the kernel splits the writes. */
+async function writeAll(handle: FileHandle, parts: readonly Uint8Array[]): Promise<void> {
+  let rest = parts.filter((p) => p.byteLength > 0);
+  while (rest.length > 0) {
+    let { bytesWritten } = await handle.writev(rest);
+    const next: Uint8Array[] = [];
+    for (const part of rest) {
+      if (bytesWritten >= part.byteLength) bytesWritten -= part.byteLength;
+      else {
+        next.push(part.subarray(bytesWritten));
+        bytesWritten = 0;
+      }
+    }
+    rest = next;
+  }
+}
+
 /**
  * Snapshots as files: written `tmp → fsync → rename → fsync dir`, so a crash
  * leaves either the previous snapshot or the new one, never a torn mix. Each
@@ -44,22 +61,22 @@ export class FileSnapshotStore implements SnapshotStore {
   }
 
   async save(snapshot: Snapshot): Promise<void> {
+    // The snapshot is written as three parts, never concatenated: at 100,000 instances it is
+    // 15 MB, and two copies of it per save lingered as garbage (heap profile of the state bench).
     const metaBytes = packr.pack(snapshot.meta);
-    const body = new Uint8Array(4 + metaBytes.byteLength + snapshot.data.byteLength);
-    const view = new DataView(body.buffer);
-    view.setUint32(0, metaBytes.byteLength);
-    body.set(metaBytes, 4);
-    body.set(snapshot.data, 4 + metaBytes.byteLength);
+    const prefix = new Uint8Array(4 + metaBytes.byteLength);
+    new DataView(prefix.buffer).setUint32(0, metaBytes.byteLength);
+    prefix.set(metaBytes, 4);
     const head = new Uint8Array(9);
     const headView = new DataView(head.buffer);
     headView.setUint32(0, MAGIC);
     headView.setUint8(4, VERSION);
-    headView.setUint32(5, crc32(body) >>> 0);
+    headView.setUint32(5, crc32(snapshot.data, crc32(prefix)) >>> 0);
     const name = fileName(snapshot.meta);
     const tmp = join(this.dir, `${name}.tmp`);
     const handle = await open(tmp, 'w');
     try {
-      await handle.writeFile(Buffer.concat([head, body]));
+      await writeAll(handle, [head, prefix, snapshot.data]);
       await handle.sync();
     } finally {
       await handle.close();
@@ -84,7 +101,8 @@ export class FileSnapshotStore implements SnapshotStore {
   }
 
   private async read(path: string): Promise<Snapshot> {
-    const bytes = new Uint8Array(await readFile(path));
+    const file = await readFile(path);
+    const bytes = new Uint8Array(file.buffer, file.byteOffset, file.byteLength);
     if (bytes.byteLength < HEADER) throw new StorageCorruptionError(path, 'snapshot file is truncated');
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (view.getUint32(0) !== MAGIC || view.getUint8(4) !== VERSION) {
@@ -98,6 +116,6 @@ export class FileSnapshotStore implements SnapshotStore {
     if (13 + metaLength > bytes.byteLength)
       throw new StorageCorruptionError(path, 'snapshot header is inconsistent');
     const meta = packr.unpack(bytes.subarray(13, 13 + metaLength)) as SnapshotMeta;
-    return { meta, data: bytes.slice(13 + metaLength) };
+    return { meta, data: bytes.subarray(13 + metaLength) };
   }
 }
