@@ -9,8 +9,15 @@
  * working tree is modified. Rules whose breakage cannot change behaviour under
  * the Ready contract (persist, then send, then apply) have no mutant here:
  * applying or self-acknowledging before the write is durable is impossible
- * when the runtime handles one Ready at a time. Breaking the contract itself
- * (an undurable vote) is covered by test/sim/self-check.sim.test.ts.
+ * when the runtime handles one Ready at a time. That holds even now that a
+ * leader sends its AppendEntries before its own write (§10.2.1): a leader
+ * that counted its own copy before it is durable (tried as a mutant of
+ * RaftCore.advance, 3,000 schedules, nothing caught) could move its commit
+ * index early, but that index only leaves — and is only applied — in a later
+ * Ready, after the write. The rule is still kept (and tested in
+ * test/raft/parallel-persist.test.ts) for a pipelined loop. Breaking the
+ * contract itself (an undurable vote) is covered by
+ * test/sim/self-check.sim.test.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
