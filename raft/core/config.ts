@@ -15,6 +15,12 @@ export const DEFAULT_MAX_BYTES_PER_MESSAGE = 1 << 20;
 export const DEFAULT_MAX_UNCOMMITTED_ENTRIES = 10_000;
 /** InstallSnapshot chunk size. */
 export const DEFAULT_SNAPSHOT_CHUNK_BYTES = 256 * 1024;
+/**
+ * Committed entries handed out per Ready: a node restarted with a long log
+ * applies it in slices, so its runtime can serve I/O in between (etcd's
+ * MaxCommittedSizePerReady plays the same role).
+ */
+export const DEFAULT_MAX_COMMITTED_PER_READY = 4096;
 
 /** What the caller chooses. */
 export interface RaftOptions {
@@ -36,6 +42,7 @@ export interface RaftOptions {
   readonly maxBytesPerMessage?: number;
   readonly maxUncommittedEntries?: number;
   readonly snapshotChunkBytes?: number;
+  readonly maxCommittedPerReady?: number;
 }
 
 /** Options with every default filled in and cross-checked. */
@@ -52,6 +59,7 @@ export interface RaftConfig {
   readonly maxBytesPerMessage: number;
   readonly maxUncommittedEntries: number;
   readonly snapshotChunkBytes: number;
+  readonly maxCommittedPerReady: number;
 }
 
 function positiveInt(name: string, value: number): number {
@@ -109,6 +117,10 @@ export function resolveConfig(options: RaftOptions): RaftConfig {
     snapshotChunkBytes: positiveInt(
       'snapshotChunkBytes',
       options.snapshotChunkBytes ?? DEFAULT_SNAPSHOT_CHUNK_BYTES,
+    ),
+    maxCommittedPerReady: positiveInt(
+      'maxCommittedPerReady',
+      options.maxCommittedPerReady ?? DEFAULT_MAX_COMMITTED_PER_READY,
     ),
   };
 }

@@ -199,9 +199,10 @@ export class RaftLog {
     return Math.min(this.committed, this.stable) > this.applying;
   }
 
-  takeApplicable(): Entry[] {
+  /** Up to `max` of them, in order (the rest stay applicable for the next call). */
+  takeApplicable(max = Number.POSITIVE_INFINITY): Entry[] {
     const hi = Math.min(this.committed, this.stable);
-    const out = this.slice(this.applying + 1, hi + 1);
+    const out = this.slice(this.applying + 1, hi + 1, max);
     if (out.length > 0) this.applying = out.at(-1)!.index;
     return out;
   }

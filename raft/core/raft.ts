@@ -352,7 +352,7 @@ export class RaftCore {
     const rd: Ready = {
       entries: r.log.takeUnpersisted(),
       messages: r.msgs,
-      committed: r.log.takeApplicable(),
+      committed: r.log.takeApplicable(r.cfg.maxCommittedPerReady),
       readStates: r.readStates,
       droppedReads: r.droppedReads,
       termDurable,

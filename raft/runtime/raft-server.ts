@@ -53,6 +53,8 @@ export interface RaftServerEvents {
 }
 
 const cryptoRng: Rng = { int: (max) => randomInt(max) };
+/** A Ready that applied this many entries is followed by a turn of the event loop. */
+const YIELD_AFTER_COMMITTED = 1024;
 
 /**
  * One Raft node at run time: owns the tick timer and the Ready loop
@@ -230,6 +232,9 @@ export class RaftServer<R = unknown> extends EventEmitter<RaftServerEvents> {
       this.pending.releaseReads(this.core.appliedIndex);
       this.announce(rd);
       await this.maybeSnapshot();
+      // A long catch-up (a restart with a long log) comes in slices (maxCommittedPerReady): serve
+      // I/O between them instead of going deaf until the last one is applied.
+      if (rd.committed.length >= YIELD_AFTER_COMMITTED) await new Promise((resolve) => setImmediate(resolve));
     }
   }
 

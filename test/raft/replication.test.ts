@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { RaftCore } from '../../raft/core/raft.ts';
+import { seededRng } from '../../raft/core/rng.ts';
 import type { AppendRequest, AppendResponse, Message } from '../../raft/core/types.ts';
 import { logOfTerms, ScriptedCluster } from './scripted-cluster.ts';
 
@@ -164,5 +166,27 @@ describe('§5.3 log replication', () => {
     expect({ term: c.node('b').term, vote: c.node('b').vote, log: c.logTerms('b') }).toEqual(before);
     c.tickAll(2);
     expect(c.applied.get('b')).toEqual(['x']);
+  });
+});
+
+describe('applying a long committed log', () => {
+  it('hands committed entries out in slices of maxCommittedPerReady, in order', () => {
+    const entries = logOfTerms([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1], ['a', 'b', 'c']);
+    const core = new RaftCore(
+      { id: 'a', electionTicks: 10, heartbeatTicks: 1, rng: seededRng(3), maxCommittedPerReady: 4 },
+      { hardState: { term: 1, vote: '', commit: 11 }, entries },
+    );
+    const slices: number[][] = [];
+    while (core.hasReady()) {
+      const rd = core.ready();
+      if (rd.committed.length > 0) slices.push(rd.committed.map((e) => e.index));
+      core.advance(rd);
+    }
+    expect(slices).toEqual([
+      [1, 2, 3, 4],
+      [5, 6, 7, 8],
+      [9, 10, 11],
+    ]);
+    expect(core.appliedIndex).toBe(11);
   });
 });
