@@ -2,11 +2,12 @@
  * Coalesces the frames written to one socket within a turn of the event loop
  * into one write syscall. A leader answers a whole batch of committed writes
  * at once, and the SDK sends many requests at once; loopback writes cost tens
- * of microseconds each, so one frame per syscall made sending the dominant
- * CPU cost at high concurrency. The first frame of a turn corks the socket
- * and a process.nextTick uncorks it, which runs after the promise callbacks
- * that produce the rest of the batch. Order is untouched: ws writes every
- * frame through the same socket.
+ * of microseconds each, and one frame per syscall made socket writes the
+ * largest self time in the leader's profile. The first frame corks the
+ * socket and a process.nextTick uncorks it. Answers come from promise
+ * callbacks, and Node runs a tick queued during a microtask only once the
+ * whole microtask queue has drained, so every answer of the batch joins the
+ * same write. Order is untouched: ws writes every frame through the same socket.
  */
 
 export interface Corkable {
