@@ -6,6 +6,7 @@ import { RaftCore, type RaftStatus } from '../core/raft.ts';
 import {
   type ConfChange,
   type Entry,
+  type Message,
   maySendBeforePersist,
   type NodeId,
   type Ready,
@@ -207,15 +208,15 @@ export class RaftServer<R = unknown> extends EventEmitter<RaftServerEvents> {
       const rd = this.core.ready();
       // A leader replicates while it writes (§10.2.1): a commit then waits for one fsync round, not two.
       const transport = this.options.transport;
-      let held = 0;
+      const held: Message[] = [];
       for (const m of rd.messages) {
         if (maySendBeforePersist(rd, m)) transport.send(m);
-        else held++;
+        else held.push(m);
       }
       // A snapshot from the leader replaces the snapshot files: never race a local save of ours.
       if (rd.snapshot !== undefined) await this.snapshotSaving;
       const persisting = this.options.storage.persistReady(rd);
-      if (held === 0 && rd.snapshot === undefined) {
+      if (held.length === 0 && rd.snapshot === undefined) {
         // The core hands out only entries already durable here (min(committed, stable)), so applying
         // them, and answering their clients, need not wait for this Ready's write: the FSM's work
         // overlaps the fsync (etcd applies beside its WAL save too).
@@ -225,7 +226,7 @@ export class RaftServer<R = unknown> extends EventEmitter<RaftServerEvents> {
       } else {
         // A follower's acknowledgements are on the commit path: they go first, then the FSM.
         await persisting;
-        for (const m of rd.messages) if (!maySendBeforePersist(rd, m)) transport.send(m);
+        for (const m of held) transport.send(m);
         await this.applyReady(rd);
       }
       this.core.advance(rd);

@@ -7,7 +7,7 @@
  * `services/<name>/<id>`, the way a registry on etcd stores one.
  */
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,21 +27,18 @@ import type {
   ReadMode,
   StartOptions,
 } from './system.ts';
-import { OUTPUT_TAIL_CHARS, scrapeHistogram } from './system.ts';
+import { adoptProcess, type MemberProcess, scrapeHistogram } from './system.ts';
 
 /** Per-call deadline, as Flotilla's SDK default (`DEFAULT_TIMEOUT_MS`), so neither waits longer. */
 export const ETCD_CALL_DEADLINE_MS = 5_000;
 
-interface Member {
+interface Member extends MemberProcess {
   readonly name: string;
   readonly clientUrl: string;
   readonly peerUrl: string;
   readonly dataDir: string;
   /** etcd's member id (decimal string), learnt from its first status answer. */
   id?: string;
-  process?: ChildProcess | undefined;
-  exited?: Promise<void>;
-  output: string;
 }
 
 /**
@@ -289,14 +286,7 @@ export class EtcdCluster implements BenchCluster {
       this.options.logLevel ?? 'warn',
     ];
     const child = spawn(this.bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    m.output = '';
-    const keep = (chunk: Buffer): void => {
-      m.output = (m.output + chunk.toString()).slice(-OUTPUT_TAIL_CHARS);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    m.process = child;
-    m.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    adoptProcess(m, child);
   }
 
   fsyncStats(member: string): Promise<FsyncStats | undefined> {

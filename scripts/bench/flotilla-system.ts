@@ -5,7 +5,7 @@
  * (`--cpu-prof`, which NODE_OPTIONS refuses), and SDK clients.
  */
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,7 @@ import { Connection } from '../../src/client/connection.ts';
 import { Deadline } from '../../src/client/deadline.ts';
 import { connect, type FlotillaClient } from '../../src/client/index.ts';
 import type { NodeStatus } from '../../src/protocol/client-protocol.ts';
-import { FLOTILLA_BIN, freePort } from '../../test/support/process-cluster.ts';
+import { FLOTILLA_BIN, fetchNodeStatus, freePort } from '../../test/support/process-cluster.ts';
 import { waitUntilAsync } from '../../test/support/wait-for.ts';
 import type {
   BenchClient,
@@ -26,7 +26,7 @@ import type {
   ReadMode,
   StartOptions,
 } from './system.ts';
-import { OUTPUT_TAIL_CHARS, scrapeHistogram } from './system.ts';
+import { adoptProcess, type MemberProcess, scrapeHistogram } from './system.ts';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -121,12 +121,9 @@ class FlotillaLoader implements BenchLoader {
   }
 }
 
-interface Node {
+interface Node extends MemberProcess {
   readonly id: string;
   readonly address: string;
-  process?: ChildProcess | undefined;
-  exited?: Promise<void>;
-  output: string;
 }
 
 /** A running 3-node Flotilla cluster of real processes. */
@@ -193,15 +190,8 @@ export class FlotillaCluster implements BenchCluster {
   }
 
   /** GET /v1/status of one node, or undefined when it does not answer. */
-  private async status(id: string): Promise<NodeStatus | undefined> {
-    try {
-      const res = await fetch(`http://${this.node(id).address}/v1/status`, {
-        signal: AbortSignal.timeout(1_000),
-      });
-      return res.ok ? ((await res.json()) as NodeStatus) : undefined;
-    } catch {
-      return undefined;
-    }
+  private status(id: string): Promise<NodeStatus | undefined> {
+    return fetchNodeStatus(this.node(id).address);
   }
 
   async leader(timeoutMs = 20_000): Promise<string> {
@@ -267,14 +257,7 @@ export class FlotillaCluster implements BenchCluster {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
-    n.output = '';
-    const keep = (chunk: Buffer): void => {
-      n.output = (n.output + chunk.toString()).slice(-OUTPUT_TAIL_CHARS);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    n.process = child;
-    n.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    adoptProcess(n, child);
   }
 
   fsyncStats(member: string): Promise<FsyncStats | undefined> {

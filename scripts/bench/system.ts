@@ -4,6 +4,8 @@
  * (`BenchClient`). One adapter per system: flotilla-system.ts, etcd-system.ts.
  */
 
+import type { ChildProcess } from 'node:child_process';
+
 /** The systems the harness compares. */
 export type SystemName = 'flotilla' | 'etcd';
 
@@ -117,6 +119,25 @@ export interface BenchLoader {
 
 /** How much of a member's output the adapters keep. */
 export const OUTPUT_TAIL_CHARS = 100_000;
+
+/** A member's current process, as both adapters track it. */
+export interface MemberProcess {
+  process?: ChildProcess | undefined;
+  exited?: Promise<void>;
+  output: string;
+}
+
+/** Makes `child` the member's current process: keeps the tail of its output and a promise of its exit. */
+export function adoptProcess(member: MemberProcess, child: ChildProcess): void {
+  member.output = '';
+  const keep = (chunk: Buffer): void => {
+    member.output = (member.output + chunk.toString()).slice(-OUTPUT_TAIL_CHARS);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  member.process = child;
+  member.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+}
 
 /** A histogram's count and sum, read from a Prometheus text page. */
 export interface FsyncStats {

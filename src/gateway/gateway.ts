@@ -20,6 +20,7 @@ import { resolveOptions } from '../client/client-options.ts';
 import { FlotillaClient } from '../client/flotilla-client.ts';
 import type { Requester } from '../client/requester.ts';
 import { RoutingTable } from '../router/routing-table.ts';
+import type { ServiceRouterStatus } from '../router/service-router.ts';
 import { AdmissionQueue } from './admission-queue.ts';
 import { type ClusterReachability, ClusterView } from './cluster-view.ts';
 import {
@@ -46,16 +47,9 @@ interface Refusal {
 }
 
 /** One routed service as `/healthz` reports it. */
-export interface ServiceHealth {
+export interface ServiceHealth extends ServiceRouterStatus {
   readonly loaded: boolean;
   readonly revision: number;
-  readonly instances: number;
-  readonly active: number;
-  readonly eligible: number;
-  readonly panic: boolean;
-  readonly ejected: readonly string[];
-  readonly breakerOpen: readonly string[];
-  readonly inFlight: number;
   readonly queued: number;
 }
 

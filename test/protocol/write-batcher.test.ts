@@ -24,10 +24,14 @@ describe('WriteBatcher', () => {
     expect(calls.slice(4)).toEqual(['cork', 'frame 3', 'uncork']);
   });
 
-  it('writes frame by frame until it knows the socket', () => {
+  it('writes frame by frame until it knows the socket, then batches', async () => {
     const calls: string[] = [];
     const batcher = new WriteBatcher();
+    batcher.beforeSend(); // no socket yet: nothing to cork, and nothing left pending
+    batcher.attach(recordingSocket(calls));
     batcher.beforeSend();
-    expect(calls).toEqual([]);
+    expect(calls).toEqual(['cork']);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toEqual(['cork', 'uncork']);
   });
 });

@@ -74,7 +74,7 @@ describe('§10.2.1 the leader writes to its disk in parallel with replicating', 
     );
   });
 
-  it('never sends a vote, an acknowledgement or a read answer early', () => {
+  it("never sends a follower's acknowledgement before its write", () => {
     const cluster = new ScriptedCluster(['a', 'b', 'c']);
     cluster.campaign('a');
     const b = cluster.node('b');

@@ -13,6 +13,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NodeStatus } from '../../src/protocol/client-protocol.ts';
 
+/** GET /v1/status of the node at `address`, or undefined when it does not answer within a second. */
+export async function fetchNodeStatus(address: string): Promise<NodeStatus | undefined> {
+  try {
+    const res = await fetch(`http://${address}/v1/status`, { signal: AbortSignal.timeout(1_000) });
+    return res.ok ? ((await res.json()) as NodeStatus) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export const FLOTILLA_BIN = fileURLToPath(new URL('../../bin/flotilla.js', import.meta.url));
 
 export async function freePort(): Promise<number> {
@@ -134,13 +144,8 @@ export class ProcessCluster {
   }
 
   /** GET /v1/status of one node, or undefined when it does not answer. */
-  async status(id: string): Promise<NodeStatus | undefined> {
-    try {
-      const res = await fetch(`http://${this.address(id)}/v1/status`, { signal: AbortSignal.timeout(1_000) });
-      return res.ok ? ((await res.json()) as NodeStatus) : undefined;
-    } catch {
-      return undefined;
-    }
+  status(id: string): Promise<NodeStatus | undefined> {
+    return fetchNodeStatus(this.address(id));
   }
 
   /** Polls until every running node reports the same leader; answers its id. */
