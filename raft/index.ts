@@ -36,7 +36,9 @@ export { StorageCorruptionError } from './storage/corruption-error.ts';
 export { FileSnapshotStore } from './storage/file-snapshot-store.ts';
 export { LevelStorage } from './storage/level-storage.ts';
 export { MemoryLogStore, MemorySnapshotStore, MemoryStableStore, MemoryStorage } from './storage/memory.ts';
+export { openNodeStorage } from './storage/open-node-storage.ts';
 export type { LogStore, NodeStorage, RaftStorage, SnapshotStore, StableStore } from './storage/types.ts';
+export { DEFAULT_SEGMENT_BYTES, WalStorage, type WalStorageOptions } from './storage/wal-storage.ts';
 export { MemoryNetwork, MemoryTransport, type MemoryTransportOptions } from './transport/memory-transport.ts';
 export type { MessageHandler, PeerStats, Transport, TransportStats } from './transport/transport.ts';
 export {

@@ -4,6 +4,7 @@ import { crc32 } from 'node:zlib';
 import { Packr } from 'msgpackr';
 import type { Snapshot, SnapshotMeta } from '../core/types.ts';
 import { StorageCorruptionError } from './corruption-error.ts';
+import { syncDir } from './sync-dir.ts';
 import type { SnapshotStore } from './types.ts';
 
 const MAGIC = 0x464c534e; // "FLSN"
@@ -14,16 +15,6 @@ const packr = new Packr({ useRecords: false });
 
 function fileName(meta: SnapshotMeta): string {
   return `snap-${String(meta.index).padStart(20, '0')}-${meta.term}.snap`;
-}
-
-/** fsync a directory so a rename in it survives a crash. */
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 /** Writes every byte of `parts` in order, however the kernel splits the writes. */

@@ -1,16 +1,17 @@
 /**
- * Durable Readies per second of `LevelStorage`, against the fsyncs per second
- * the disk itself allows, so the Level figures read as a ratio and not as an
- * absolute that only holds on this machine.
+ * Durable Readies per second of the node's storages, the segment WAL
+ * (`WalStorage`, what nodes use) and `LevelStorage` (what they used before),
+ * against the fsyncs per second the disk itself allows, so the figures read
+ * as ratios and not as absolutes that only hold on this machine.
  *
  *   npm run bench:storage [-- --seconds S] [--json]
  *
  * For each batch size (1, 16, 256 entries of 100 bytes, plus a hard state, as
- * the runtime writes one Ready) a fresh `LevelStorage` in a temp dir is fed
- * Readies for at least S seconds (default 2) after a short warm-up; each
- * `persistReady` is one LevelDB batch written with `sync: true`, i.e. one
- * fsync. The baseline appends the same number of bytes to a plain file with
- * `fs.writeSync` + `fs.fsyncSync`, for the same time.
+ * the runtime writes one Ready) a fresh storage in a temp dir is fed Readies
+ * for at least S seconds (default 2) after a short warm-up; each
+ * `persistReady` is one synced write (a WAL frame and an fdatasync, or a
+ * LevelDB batch with `sync: true`). The baseline appends the same number of
+ * bytes to a plain file with `fs.writeSync` + `fs.fsyncSync`, for the same time.
  */
 import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,12 +20,20 @@ import { parseArgs } from 'node:util';
 import type { Entry, HardState, Ready } from '../../raft/core/types.ts';
 import { LevelStorage } from '../../raft/storage/level-storage.ts';
 import { encodeRecord } from '../../raft/storage/record-codec.ts';
+import type { NodeStorage } from '../../raft/storage/types.ts';
+import { WalStorage } from '../../raft/storage/wal-storage.ts';
 
 const BATCHES = [1, 16, 256] as const;
 const WARM_UP_SECONDS = 0.3;
 const KEY_BYTES = 9; // prefix + 8-byte index, as LevelStorage keys entries
 
+const STORAGES: readonly [string, (dir: string) => Promise<NodeStorage>][] = [
+  ['wal', (dir) => WalStorage.open(dir)],
+  ['level', (dir) => LevelStorage.open(dir)],
+];
+
 interface Result {
+  readonly storage: string;
   readonly batch: number;
   readonly readies: number;
   readonly seconds: number;
@@ -36,7 +45,7 @@ interface Result {
   /** Key + encoded value bytes per Ready: what the baseline writes per fsync. */
   readonly bytesPerReady: number;
   readonly rawFsyncsPerSecond: number;
-  /** Level Readies/s over raw fsyncs/s: the share of the disk's fsync rate LevelDB keeps. */
+  /** Readies/s over raw fsyncs/s: the share of the disk's fsync rate the storage keeps. */
   readonly ratio: number;
 }
 
@@ -64,11 +73,16 @@ function percentile(sorted: readonly number[], p: number): number {
 
 const now = (): number => Number(process.hrtime.bigint()) / 1e6;
 
-async function benchLevel(root: string, batch: number, minSeconds: number) {
-  const storage = await LevelStorage.open(join(root, `level-${batch}`));
+async function benchStorage(
+  open: (dir: string) => Promise<NodeStorage>,
+  dir: string,
+  batch: number,
+  minSeconds: number,
+) {
+  const storage = await open(dir);
   try {
     let last = 0;
-    // Warm-up: JIT, LevelDB's first log/memtable allocations; not counted.
+    // Warm-up: JIT, first allocations (LevelDB's log and memtable); not counted.
     for (const until = now() + WARM_UP_SECONDS * 1000; now() < until; last += batch) {
       await storage.persistReady(makeReady(last, batch));
     }
@@ -133,23 +147,31 @@ async function main(): Promise<void> {
   try {
     for (const batch of BATCHES) {
       const bytesPerReady = readyBytes(makeReady(0, batch));
-      const { latencies, seconds } = await benchLevel(root, batch, minSeconds);
       const rawFsyncsPerSecond = benchRaw(root, batch, bytesPerReady, minSeconds);
-      const readies = latencies.length;
-      const readiesPerSecond = readies / seconds;
-      results.push({
-        batch,
-        readies,
-        seconds,
-        readiesPerSecond,
-        entriesPerSecond: readiesPerSecond * batch,
-        meanMs: latencies.reduce((a, b) => a + b, 0) / readies,
-        p50Ms: percentile(latencies, 0.5),
-        p99Ms: percentile(latencies, 0.99),
-        bytesPerReady,
-        rawFsyncsPerSecond,
-        ratio: readiesPerSecond / rawFsyncsPerSecond,
-      });
+      for (const [name, open] of STORAGES) {
+        const { latencies, seconds } = await benchStorage(
+          open,
+          join(root, `${name}-${batch}`),
+          batch,
+          minSeconds,
+        );
+        const readies = latencies.length;
+        const readiesPerSecond = readies / seconds;
+        results.push({
+          storage: name,
+          batch,
+          readies,
+          seconds,
+          readiesPerSecond,
+          entriesPerSecond: readiesPerSecond * batch,
+          meanMs: latencies.reduce((a, b) => a + b, 0) / readies,
+          p50Ms: percentile(latencies, 0.5),
+          p99Ms: percentile(latencies, 0.99),
+          bytesPerReady,
+          rawFsyncsPerSecond,
+          ratio: readiesPerSecond / rawFsyncsPerSecond,
+        });
+      }
     }
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -159,14 +181,16 @@ async function main(): Promise<void> {
     return;
   }
   process.stdout.write(
-    'batch  bytes/Ready  Readies/s   entries/s  mean ms  p50 ms  p99 ms  raw fsync/s  level/raw\n',
+    'storage  batch  bytes/Ready  Readies/s   entries/s  mean ms  p50 ms  p99 ms  raw fsync/s  of raw  wal/level\n',
   );
   for (const r of results) {
+    const level = results.find((o) => o.storage === 'level' && o.batch === r.batch)!;
+    const vsLevel = r.storage === 'wal' ? `${(r.readiesPerSecond / level.readiesPerSecond).toFixed(2)}x` : '';
     process.stdout.write(
-      `${String(r.batch).padStart(5)}  ${String(r.bytesPerReady).padStart(11)}  ${r.readiesPerSecond.toFixed(0).padStart(9)}  ${r.entriesPerSecond.toFixed(0).padStart(10)}  ${r.meanMs.toFixed(3).padStart(7)}  ${r.p50Ms.toFixed(3).padStart(6)}  ${r.p99Ms.toFixed(3).padStart(6)}  ${r.rawFsyncsPerSecond.toFixed(0).padStart(11)}  ${r.ratio.toFixed(2).padStart(8)}x\n`,
+      `${r.storage.padEnd(7)}  ${String(r.batch).padStart(5)}  ${String(r.bytesPerReady).padStart(11)}  ${r.readiesPerSecond.toFixed(0).padStart(9)}  ${r.entriesPerSecond.toFixed(0).padStart(10)}  ${r.meanMs.toFixed(3).padStart(7)}  ${r.p50Ms.toFixed(3).padStart(6)}  ${r.p99Ms.toFixed(3).padStart(6)}  ${r.rawFsyncsPerSecond.toFixed(0).padStart(11)}  ${r.ratio.toFixed(2).padStart(5)}x  ${vsLevel.padStart(9)}\n`,
     );
   }
-  process.stdout.write(`(100-byte entries, one synced LevelDB batch per Ready, ${process.version})\n`);
+  process.stdout.write(`(100-byte entries; one synced write per Ready; ${process.version})\n`);
 }
 
 await main();

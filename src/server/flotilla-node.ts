@@ -11,9 +11,9 @@ import https from 'node:https';
 import { join } from 'node:path';
 import {
   DEFAULT_PATH,
-  LevelStorage,
   type Logger,
   noopLogger,
+  openNodeStorage,
   RaftServer,
   WsTransport,
 } from '../../raft/index.ts';
@@ -113,7 +113,7 @@ export class FlotillaNode extends EventEmitter<FlotillaNodeEvents> {
           };
     const server = tls === undefined ? http.createServer() : https.createServer(tls);
     const registry = new Registry();
-    const storage = await LevelStorage.open(join(config.dataDir, nodeId), { logger });
+    const storage = await openNodeStorage(join(config.dataDir, nodeId), { logger });
     let metrics: NodeMetrics | undefined;
     const transport = new WsTransport({
       id: nodeId,

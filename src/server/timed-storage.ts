@@ -6,7 +6,7 @@
 import type { NodeStorage } from '../../raft/index.ts';
 
 export function timedStorage(inner: NodeStorage, observeSeconds: (s: number) => void): NodeStorage {
-  // LevelStorage's MustSync rule: a Ready that only moves the commit index is written without an
+  // The storages' MustSync rule: a Ready that only moves the commit index is written without an
   // fsync, so timing it would report a disk flush that never happened.
   let synced: { term: number; vote: string } | undefined;
   return {

@@ -18,7 +18,7 @@
  *   The same is done on the empty cluster first: the cost of starting the
  *   process at all.
  * - Where the time goes: Flotilla, in this process on a copy of the
- *   follower's data dir: `LevelStorage.open` (read and verify the log) and
+ *   follower's data dir: `openNodeStorage` (read and verify the log) and
  *   applying every entry to a fresh Registry (what the node does before it
  *   serves: its state machine lives in memory). etcd, from its own log lines
  *   (`--log-level info`): opening bbolt, reading the WAL, serving clients.
@@ -26,7 +26,7 @@
 
 import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_SNAPSHOT_BYTES, LevelStorage } from '../../../raft/index.ts';
+import { DEFAULT_SNAPSHOT_BYTES, openNodeStorage } from '../../../raft/index.ts';
 import { encodeCommand } from '../../../src/registry/command-codec.ts';
 import { Registry } from '../../../src/registry/registry.ts';
 import {
@@ -75,7 +75,7 @@ function checkFlotillaBytes(count: number): void {
 /** Flotilla's restart, re-done in this process on a copy of the data dir. */
 async function flotillaPhases(dir: string): Promise<{ openMs: number; applyMs: number; entries: number }> {
   const t0 = performance.now();
-  const storage = await LevelStorage.open(dir);
+  const storage = await openNodeStorage(dir);
   try {
     const t1 = performance.now();
     const state = storage.load();
@@ -221,12 +221,12 @@ export const recovery: Workload = {
     if (system === 'flotilla') {
       const phases = await flotillaPhases(copy);
       notes.push(
-        `flotilla recovery: in process, on a copy of the follower's data: LevelStorage.open read and verified ${phases.entries} entries in ${phases.openMs.toFixed(0)} ms; applying them to a fresh Registry took ${phases.applyMs.toFixed(0)} ms`,
+        `flotilla recovery: in process, on a copy of the follower's data: openNodeStorage read and verified ${phases.entries} entries in ${phases.openMs.toFixed(0)} ms; applying them to a fresh Registry took ${phases.applyMs.toFixed(0)} ms`,
       );
       measured.push(
         {
           key: 'recovery phase log',
-          label: 'read the log (Flotilla: LevelStorage.open, in process; etcd: WAL, from its log)',
+          label: 'read the log (Flotilla: openNodeStorage, in process; etcd: WAL, from its log)',
           unit: 'ms',
           value: phases.openMs,
           better: 'lower',
@@ -251,7 +251,7 @@ export const recovery: Workload = {
       measured.push(
         {
           key: 'recovery phase log',
-          label: 'read the log (Flotilla: LevelStorage.open, in process; etcd: WAL, from its log)',
+          label: 'read the log (Flotilla: openNodeStorage, in process; etcd: WAL, from its log)',
           unit: 'ms',
           value: at(restarting) - at(backend),
           better: 'lower',

@@ -28,7 +28,7 @@
  * Size: the snapshot the follower receives (Flotilla: the leader's
  * `snap-*.snap`; etcd: its bbolt `member/snap/db`, which etcd streams as the
  * snapshot). Taking it: Flotilla, in this process with the same calls the
- * leader makes (`Registry.snapshot()`, then `LevelStorage.saveSnapshot`
+ * leader makes (`Registry.snapshot()`, then the node storage's `saveSnapshot`
  * over a log of 10,000 entries: file, fsync, rename, compaction batch);
  * etcd, the mean of its leader's `etcd_debugging_snap_save_total_duration_seconds`
  * (etcd's v3 state is already on disk in bbolt: its Raft snapshot holds
@@ -38,7 +38,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Entry, LevelStorage } from '../../../raft/index.ts';
+import { type Entry, openNodeStorage } from '../../../raft/index.ts';
 import { encodeCommand } from '../../../src/registry/command-codec.ts';
 import { Registry } from '../../../src/registry/registry.ts';
 import {
@@ -113,7 +113,7 @@ async function register(client: BenchClient, from: number, to: number, total: nu
 
 /**
  * Flotilla's leader taking a snapshot, re-done in this process: the FSM
- * serialises `total` instances, then LevelStorage saves the file and
+ * serialises `total` instances, then the node storage saves the file and
  * compacts a log of {@link SNAPSHOT_ENTRIES} entries (what `maybeSnapshot`
  * does in the Ready loop, which nothing else runs during).
  */
@@ -130,7 +130,7 @@ async function flotillaTake(
     const at = k - (total - SNAPSHOT_ENTRIES) + 1;
     if (at >= 1) entries.push({ type: 'normal', index: at, term: 1, data });
   }
-  const storage = await LevelStorage.open(dir);
+  const storage = await openNodeStorage(dir);
   try {
     await storage.persistReady({
       entries,
@@ -337,7 +337,7 @@ export const snapshot: Workload = {
         },
         {
           key: 'snapshot take save',
-          label: `of which LevelStorage.saveSnapshot (file + compacting ${SNAPSHOT_ENTRIES.toLocaleString('en-US')} entries), in process`,
+          label: `of which saveSnapshot (file + compacting ${SNAPSHOT_ENTRIES.toLocaleString('en-US')} entries), in process`,
           unit: 'ms',
           value: take.saveMs,
           better: 'lower',

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NodeId } from '../../../raft/core/types.ts';
 import { RaftServer, type StateMachine } from '../../../raft/runtime/raft-server.ts';
-import { LevelStorage } from '../../../raft/storage/level-storage.ts';
 import { MemoryStorage } from '../../../raft/storage/memory.ts';
 import type { NodeStorage } from '../../../raft/storage/types.ts';
+import { WalStorage } from '../../../raft/storage/wal-storage.ts';
 import { MemoryNetwork } from '../../../raft/transport/memory-transport.ts';
 import type { Transport } from '../../../raft/transport/transport.ts';
 import { WsTransport } from '../../../raft/transport/ws-transport.ts';
@@ -57,7 +57,7 @@ export class RuntimeCluster {
 
   constructor(
     readonly ids: readonly NodeId[],
-    private readonly durable: 'memory' | 'level',
+    private readonly durable: 'memory' | 'disk',
     private readonly extra: RuntimeClusterOptions = {},
   ) {}
 
@@ -113,7 +113,7 @@ export class RuntimeCluster {
       dir = await mkdtemp(join(tmpdir(), `flotilla-runtime-${id}-`));
       this.dirs.set(id, dir);
     }
-    return LevelStorage.open(dir);
+    return WalStorage.open(dir);
   }
 
   async start(id: NodeId): Promise<RaftServer<number>> {

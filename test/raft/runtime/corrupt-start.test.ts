@@ -1,12 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Entry } from '../../../raft/core/types.ts';
 import { LevelStorage } from '../../../raft/storage/level-storage.ts';
 import { indexKey } from '../../../raft/storage/record-codec.ts';
-import { withRawLog } from '../storage/support.ts';
+import { scanSegment } from '../../../raft/storage/wal/wal-frame.ts';
+import { WalStorage } from '../../../raft/storage/wal-storage.ts';
+import { ready, withRawLog } from '../storage/support.ts';
 
 /** A node refuses to start on corrupt data with exit code 2 and says where; a torn tail is tolerated and reported. */
 const writer = join(import.meta.dirname, 'crash-writer.ts');
@@ -63,7 +65,7 @@ function start(dir: string): { status: number | null; stdout: string; stderr: st
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
-describe('a node with corrupt data', () => {
+describe('a node with corrupt data in LevelDB (a directory from before the WAL)', () => {
   it('refuses to start on a flipped byte in a committed record, naming directory and index', async () => {
     const dir = await dataDir(20);
     await flipLastByte(dir, 7);
@@ -108,5 +110,54 @@ describe('a node with corrupt data', () => {
     const run = start(dir);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/at index 20: log entry: checksum mismatch/);
+  });
+});
+
+/** Node 'solo' on the WAL: entries 1..20 in four frames of five, committed up to `commit`; returns the segment's path. */
+async function walDir(commit: number): Promise<{ dir: string; segment: string; frames: number[] }> {
+  const dir = await mkdtemp(join(tmpdir(), 'flotilla-corrupt-wal-'));
+  dirs.push(dir);
+  const s = await WalStorage.open(dir);
+  for (let from = 1; from <= 20; from += 5) {
+    const last = from + 4;
+    await s.persistReady(
+      ready(entries(from, last), { term: 2, vote: 'solo', commit: Math.min(commit, last) }),
+    );
+  }
+  await s.close();
+  const segment = join(dir, 'wal', '0000000000000001.wal');
+  const file = await readFile(segment);
+  const frames = scanSegment(new Uint8Array(file.buffer, file.byteOffset, file.byteLength)).payloads.map(
+    (p) => p.byteOffset - file.byteOffset,
+  );
+  return { dir, segment, frames };
+}
+
+async function flipByteAt(path: string, offset: number): Promise<void> {
+  const bytes = await readFile(path);
+  bytes[offset]! ^= 0xff;
+  await writeFile(path, bytes);
+}
+
+describe('a node with corrupt data in its WAL', () => {
+  it('refuses to start on a flipped byte in a frame with frames after it, naming the segment and byte', async () => {
+    const { dir, segment, frames } = await walDir(20);
+    await flipByteAt(segment, frames[2]! + 3);
+    const run = start(dir);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(segment);
+    expect(run.stderr).toMatch(/checksum mismatch .* at byte \d+, with valid frames after it/);
+  });
+
+  it('tolerates a torn last frame that was never acknowledged, and reports it', async () => {
+    const { dir, segment, frames } = await walDir(15);
+    await flipByteAt(segment, frames.at(-1)! + 3);
+    const run = start(dir);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/dropped a torn frame at the end of .*0000000000000001\.wal/);
+    const items = JSON.parse(run.stdout.trim()) as string[];
+    expect(items.slice(0, 14)).toEqual(
+      entries(2, 15).map((e) => (e.type === 'normal' ? new TextDecoder().decode(e.data) : '')),
+    );
   });
 });

@@ -15,6 +15,8 @@ afterEach(() => {
 function run(dir: string, mode: 'write' | 'verify'): { child: ChildProcess; lines: AsyncIterable<string> } {
   const child = spawn(process.execPath, ['--import', 'tsx', writer, dir, mode], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Small WAL segments, so the kills also land around segment cuts and deletions.
+    env: { ...process.env, CRASH_WRITER_SEGMENT_BYTES: String(64 * 1024) },
   });
   children.add(child);
   let stderr = '';

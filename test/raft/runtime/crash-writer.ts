@@ -1,6 +1,7 @@
 /**
- * Child process for crash-recovery.test.ts. A single-node cluster on level
- * storage in argv[2].
+ * Child process for crash-recovery.test.ts. A single-node cluster on the
+ * node's storage in argv[2] (the WAL; LevelDB for a directory that has one;
+ * CRASH_WRITER_SEGMENT_BYTES sets the WAL's segment size).
  *   mode "write":  proposes as fast as it can (64 in flight) and prints
  *                  `ack <index> <value>` for every acknowledged proposal,
  *                  until it is killed.
@@ -10,7 +11,7 @@
  */
 import { startOrExit } from '../../../raft/runtime/node-main.ts';
 import { RaftServer } from '../../../raft/runtime/raft-server.ts';
-import { LevelStorage } from '../../../raft/storage/level-storage.ts';
+import { openNodeStorage } from '../../../raft/storage/open-node-storage.ts';
 import { MemoryNetwork } from '../../../raft/transport/memory-transport.ts';
 import { ListFsm } from './cluster-fixture.ts';
 
@@ -29,7 +30,12 @@ const logger = {
 const server = await startOrExit(async () =>
   RaftServer.start<number>({
     raft: { id: 'solo', bootstrap: ['solo'], electionTicks: 2, heartbeatTicks: 1 },
-    storage: await LevelStorage.open(dir, { logger }),
+    storage: await openNodeStorage(dir, {
+      logger,
+      ...(process.env.CRASH_WRITER_SEGMENT_BYTES
+        ? { segmentBytes: Number(process.env.CRASH_WRITER_SEGMENT_BYTES) }
+        : {}),
+    }),
     transport: new MemoryNetwork().transport('solo'),
     fsm,
     tickMs: 5,

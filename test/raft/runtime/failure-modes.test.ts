@@ -11,6 +11,7 @@ import type { Entry, Snapshot } from '../../../raft/core/types.ts';
 import { RaftServer } from '../../../raft/runtime/raft-server.ts';
 import { LevelStorage } from '../../../raft/storage/level-storage.ts';
 import { MemoryStorage } from '../../../raft/storage/memory.ts';
+import { WalStorage } from '../../../raft/storage/wal-storage.ts';
 import { MemoryNetwork } from '../../../raft/transport/memory-transport.ts';
 import { WsTransport } from '../../../raft/transport/ws-transport.ts';
 import { entry, ready } from '../storage/support.ts';
@@ -36,41 +37,46 @@ const snap = (index: number, term: number): Snapshot => ({
 const range = (lo: number, hi: number, term: number): Entry[] =>
   Array.from({ length: hi - lo + 1 }, (_, k) => entry(lo + k, term));
 
-describe('LevelStorage crash windows around snapshots', () => {
+const durableStorages: [string, (dir: string) => Promise<LevelStorage | WalStorage>][] = [
+  ['LevelStorage', (dir) => LevelStorage.open(dir)],
+  ['WalStorage', (dir) => WalStorage.open(dir)],
+];
+
+describe.each(durableStorages)('%s crash windows around snapshots', (_name, openStorage) => {
   it('a crash between the snapshot file and the compaction batch does not make a later restart fail', async () => {
     const dir = await tempDir();
-    let s = await LevelStorage.open(dir);
+    let s = await openStorage(dir);
     await s.persistReady(ready(range(1, 10, 1), { term: 1, vote: 'a', commit: 10 }));
     // saveSnapshot(5) = snapshots.save + compact; crash after the file is renamed, before the batch.
     await s.snapshots.save(snap(5, 1));
     await s.close();
-    s = await LevelStorage.open(dir); // accepted: snapshot 5, entries 6..10
+    s = await openStorage(dir); // accepted: snapshot 5, entries 6..10
     expect(s.load().entries.map((e) => e.index)).toEqual([6, 7, 8, 9, 10]);
     // Normal operation continues: the next local snapshot compacts to 8.
     await s.saveSnapshot(snap(8, 1));
     await s.close();
     // Entries 1..5 were never deleted (dropOps starts at #first = 6) while first-index now says 9:
     // open() reports "gap in the log: expected index 9, found 1" and the node can never start again.
-    s = await LevelStorage.open(dir);
+    s = await openStorage(dir);
     cleanups.push(() => s.close());
     expect(s.load().entries.map((e) => e.index)).toEqual([9, 10]);
   });
 
   it('a crash between a received snapshot file and its batch does not lose a later acknowledged entry', async () => {
     const dir = await tempDir();
-    let s = await LevelStorage.open(dir);
+    let s = await openStorage(dir);
     // A follower holds 1..10 of term 1, only 3 committed.
     await s.persistReady(ready(range(1, 10, 1), { term: 1, vote: 'a', commit: 3 }));
     // The leader of term 2 sends a snapshot at 5 (term 2) that conflicts with our entry 5:
     // persistReady saves the file, then crashes before the batch that resets the log.
     await s.snapshots.save(snap(5, 2));
     await s.close();
-    s = await LevelStorage.open(dir);
+    s = await openStorage(dir);
     expect(s.load().entries).toEqual([]); // the conflicting log is (correctly) discarded in memory…
     // …but not on disk. The follower now appends and fsyncs entry 6 of term 2 and acks it to the leader.
     await s.persistReady(ready([entry(6, 2)], { term: 2, vote: '', commit: 5 }));
     await s.close();
-    s = await LevelStorage.open(dir);
+    s = await openStorage(dir);
     cleanups.push(() => s.close());
     // Stale 1..5 (term 1) still sit under entry 6, so entry 5 "disagrees" with the snapshot and the
     // acknowledged entry 6 is silently thrown away (and stale 7..10 of term 1 remain on disk).

@@ -57,7 +57,7 @@ describe('RaftServer', () => {
   });
 
   it('snapshots by entry count, and a node that was down while the log was compacted catches up by snapshot', async () => {
-    cluster = new RuntimeCluster(ids, 'level', { snapshotEntries: 50 });
+    cluster = new RuntimeCluster(ids, 'disk', { snapshotEntries: 50 });
     await cluster.startAll();
     const leader = await cluster.leader();
     const down = ids.find((id) => id !== leader.id)!;
@@ -75,7 +75,7 @@ describe('RaftServer', () => {
   });
 
   it('restarts every node from disk with the same log and state', async () => {
-    cluster = new RuntimeCluster(ids, 'level', { snapshotEntries: 400 });
+    cluster = new RuntimeCluster(ids, 'disk', { snapshotEntries: 400 });
     await cluster.startAll();
     const leader = await cluster.leader();
     await Promise.all(Array.from({ length: 1000 }, (_, k) => leader.propose(enc(`v${k}`))));

@@ -1,12 +1,9 @@
-import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Snapshot } from '../../../raft/core/types.ts';
 import { StorageCorruptionError } from '../../../raft/storage/corruption-error.ts';
 import { LevelStorage } from '../../../raft/storage/level-storage.ts';
-import { MemoryStorage } from '../../../raft/storage/memory.ts';
 import { indexKey } from '../../../raft/storage/record-codec.ts';
 import { entry, ready, withRawLog } from './support.ts';
 
@@ -22,133 +19,10 @@ afterEach(async () => {
 
 const conf = { voters: ['a', 'b', 'c'], learners: [], promoting: [] };
 
-/** Compares what two storages would hand the core at start (bytes compared as plain arrays). */
-function normalize(state: ReturnType<MemoryStorage['loadSync']>): unknown {
-  return JSON.parse(JSON.stringify(state, (_k, v) => (v instanceof Uint8Array ? [...v] : v)));
-}
-
 async function reopen(dir: string, storage: LevelStorage): Promise<LevelStorage> {
   await storage.close();
   return LevelStorage.open(dir);
 }
-
-describe('LevelStorage', () => {
-  it('persists entries, hard state and snapshots across a reopen', async () => {
-    const dir = await tempDir();
-    let s = await LevelStorage.open(dir);
-    expect(s.load()).toEqual({ entries: [] });
-    await s.persistReady(ready([entry(1, 1), entry(2, 1), entry(3, 2)], { term: 2, vote: 'a', commit: 2 }));
-    s = await reopen(dir, s);
-    expect(s.load().hardState).toEqual({ term: 2, vote: 'a', commit: 2 });
-    expect(s.load().entries.map((e) => [e.index, e.term])).toEqual([
-      [1, 1],
-      [2, 1],
-      [3, 2],
-    ]);
-    const first = s.load().entries[0]!;
-    expect(first.type === 'normal' && new TextDecoder().decode(first.data)).toBe('e1');
-    await s.close();
-  });
-
-  it('replaces a conflicting suffix atomically with the new entries', async () => {
-    const dir = await tempDir();
-    let s = await LevelStorage.open(dir);
-    await s.persistReady(ready([entry(1, 1), entry(2, 1), entry(3, 1), entry(4, 1)]));
-    await s.persistReady(ready([entry(3, 2)], { term: 2, vote: '', commit: 2 }));
-    s = await reopen(dir, s);
-    expect(s.load().entries.map((e) => [e.index, e.term])).toEqual([
-      [1, 1],
-      [2, 1],
-      [3, 2],
-    ]);
-    await s.close();
-  });
-
-  it('compacts below a local snapshot and restarts from the snapshot plus the rest of the log', async () => {
-    const dir = await tempDir();
-    let s = await LevelStorage.open(dir);
-    await s.persistReady(
-      ready(
-        [1, 2, 3, 4, 5].map((i) => entry(i, 1)),
-        { term: 1, vote: '', commit: 5 },
-      ),
-    );
-    const snap: Snapshot = { meta: { index: 3, term: 1, conf }, data: Uint8Array.of(9, 9) };
-    await s.snapshots.save(snap);
-    await s.compact(3);
-    s = await reopen(dir, s);
-    expect(s.load().snapshot?.meta).toEqual(snap.meta);
-    expect([...s.load().snapshot!.data]).toEqual([9, 9]);
-    expect(s.load().entries.map((e) => e.index)).toEqual([4, 5]);
-    await s.close();
-  });
-
-  it("installs a leader's snapshot that conflicts with the log, dropping the superseded suffix", async () => {
-    const dir = await tempDir();
-    let s = await LevelStorage.open(dir);
-    await s.persistReady(ready([entry(1, 1), entry(2, 1), entry(3, 1)], { term: 1, vote: '', commit: 1 }));
-    const snap: Snapshot = { meta: { index: 5, term: 3, conf }, data: Uint8Array.of(1) };
-    await s.persistReady(ready([], { term: 3, vote: '', commit: 5 }, snap));
-    await s.persistReady(ready([entry(6, 3)]));
-    s = await reopen(dir, s);
-    expect(s.load().snapshot?.meta.index).toBe(5);
-    expect(s.load().entries.map((e) => [e.index, e.term])).toEqual([[6, 3]]);
-    await s.close();
-  });
-
-  it('behaves like MemoryStorage under any sequence of Readies and compactions (model check)', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(
-          fc.oneof(
-            fc.record({
-              kind: fc.constant('append' as const),
-              back: fc.nat(3),
-              count: fc.integer({ min: 1, max: 4 }),
-            }),
-            fc.record({ kind: fc.constant('compact' as const), keep: fc.nat(3) }),
-          ),
-          { maxLength: 12 },
-        ),
-        async (ops) => {
-          const dir = await tempDir();
-          let s = await LevelStorage.open(dir);
-          const model = new MemoryStorage();
-          let term = 1;
-          for (const op of ops) {
-            const last = model.log.lastIndexSync();
-            if (op.kind === 'append') {
-              term++;
-              const from = Math.max(model.log.firstIndexSync(), last + 1 - op.back, 1);
-              const es = Array.from({ length: op.count }, (_, k) => entry(from + k, term));
-              const rd = ready(es, { term, vote: '', commit: model.log.firstIndexSync() - 1 });
-              model.persistReadySync(rd);
-              await s.persistReady(rd);
-            } else {
-              const index = last - op.keep;
-              if (index < model.log.firstIndexSync()) continue;
-              const snap: Snapshot = {
-                meta: { index, term: model.log.entriesSync(index, index + 1)[0]!.term, conf },
-                data: Uint8Array.of(index),
-              };
-              model.installSnapshotSync(snap);
-              await s.snapshots.save(snap);
-              await s.compact(index);
-            }
-          }
-          s = await reopen(dir, s);
-          expect(normalize(s.load())).toEqual(normalize(model.loadSync()));
-          await s.close();
-        },
-      ),
-      {
-        numRuns: 25,
-        seed: Number(process.env.FC_SEED ?? 0x1e7e1),
-        ...(process.env.FC_PATH ? { path: process.env.FC_PATH } : {}),
-      },
-    );
-  });
-});
 
 describe('LevelStorage refuses corrupt data and says where', () => {
   async function seeded(): Promise<string> {
@@ -257,21 +131,5 @@ describe('LevelStorage fsync policy (etcd MustSync)', () => {
     const again = await reopen(dir, storage); // a clean close writes the held commit index
     expect(again.load().hardState).toEqual({ term: 2, vote: 'b', commit: 3 });
     await again.close();
-  });
-
-  it('writes a held commit index with the next entries, never past them', async () => {
-    const dir = await tempDir();
-    const storage = await LevelStorage.open(dir);
-    await storage.persistReady(ready([entry(1, 1), entry(2, 1)], { term: 1, vote: 'a', commit: 0 }));
-    await storage.persistReady(ready([], { term: 1, vote: 'a', commit: 2 }));
-    await storage.persistReady(ready([entry(3, 1)]));
-    // Read what is on disk without a clean close of this instance: open a copy of the directory.
-    const copy = await tempDir();
-    await cp(dir, copy, { recursive: true });
-    const crashed = await LevelStorage.open(copy);
-    expect(crashed.load().hardState).toEqual({ term: 1, vote: 'a', commit: 2 });
-    expect(crashed.load().entries.map((e) => e.index)).toEqual([1, 2, 3]);
-    await crashed.close();
-    await storage.close();
   });
 });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { enc, RuntimeCluster, waitFor } from './cluster-fixture.ts';
 
-/** Issue #3's acceptance, end to end: real WebSockets on 127.0.0.1 and LevelDB in temp dirs. */
+/** Issue #3's acceptance, end to end: real WebSockets on 127.0.0.1 and the WAL in temp dirs. */
 const ids = ['n1', 'n2', 'n3'];
 let cluster: RuntimeCluster | undefined;
 afterEach(async () => {
@@ -11,9 +11,9 @@ afterEach(async () => {
 
 const values = (n: number, prefix = 'v'): string[] => Array.from({ length: n }, (_, k) => `${prefix}${k}`);
 
-describe('three RaftServers over ws and level', () => {
+describe('three RaftServers over ws and the WAL', () => {
   it('replicate 10,000 entries, restart from disk with the same log and state, and fail over', async () => {
-    cluster = new RuntimeCluster(ids, 'level', { transport: 'ws', snapshotEntries: 4000 });
+    cluster = new RuntimeCluster(ids, 'disk', { transport: 'ws', snapshotEntries: 4000 });
     await cluster.startAll();
     const leader = await cluster.leader();
     const written = values(10_000);
@@ -52,7 +52,7 @@ describe('three RaftServers over ws and level', () => {
   }, 120_000);
 
   it('a node down while the log was compacted catches up by snapshot over the wire', async () => {
-    cluster = new RuntimeCluster(ids, 'level', { transport: 'ws', snapshotEntries: 50 });
+    cluster = new RuntimeCluster(ids, 'disk', { transport: 'ws', snapshotEntries: 50 });
     await cluster.startAll();
     const leader = await cluster.leader();
     const down = ids.find((id) => id !== leader.id)!;
