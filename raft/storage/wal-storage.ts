@@ -1,6 +1,5 @@
 import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Packr } from 'msgpackr';
 import type { HardState, PersistedState, Ready, Snapshot } from '../core/types.ts';
 import { type Logger, noopLogger } from '../logger.ts';
 import { StorageCorruptionError } from './corruption-error.ts';
@@ -9,6 +8,7 @@ import { syncDir } from './sync-dir.ts';
 import type { NodeStorage } from './types.ts';
 import { LogTerms } from './wal/log-terms.ts';
 import { frameBytes, scanSegment, writeFrame } from './wal/wal-frame.ts';
+import { packRecord, unpackRecord } from './wal/wal-record-codec.ts';
 import { ReplayError, type WalRecord, WalReplay } from './wal/wal-replay.ts';
 
 /** etcd's segment size: large enough that cutting is rare, small enough to drop often after snapshots. */
@@ -20,9 +20,6 @@ export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
  */
 const PREALLOCATE_BYTES = 4 * 1024 * 1024;
 const SEGMENT_NAME = /^(\d{16})\.wal$/;
-
-// Entries decoded at start must not hold views into a whole segment's buffer.
-const packr = new Packr({ useRecords: false, moreTypes: true, copyBuffers: true });
 
 export interface WalStorageOptions {
   readonly logger?: Logger;
@@ -212,7 +209,7 @@ export class WalStorage implements NodeStorage {
   private async append(record: WalRecord): Promise<void> {
     if (this.#closed) throw new Error('WAL is closed');
     // pack() returns a view of the packer's shared buffer: copy it into the frame before packing anything else.
-    const payload = packr.pack(record);
+    const payload = packRecord(record);
     const frame = new Uint8Array(frameBytes(payload.byteLength));
     writeFrame(frame, 0, payload);
     if (this.#offset + frame.byteLength > this.segmentBytes && this.#framesInSegment > 1) await this.cut();
@@ -292,7 +289,7 @@ async function createSegment(
 ): Promise<Tail & { segment: Segment }> {
   const path = join(walDir, segmentName(seq));
   const tmp = `${path}.tmp`;
-  const payload = packr.pack(header);
+  const payload = packRecord(header);
   const frame = new Uint8Array(frameBytes(payload.byteLength));
   writeFrame(frame, 0, payload);
   const handle = await open(tmp, 'w+');
@@ -366,7 +363,7 @@ async function replaySegments(
     for (const [i, payload] of scan.payloads.entries()) {
       let record: WalRecord;
       try {
-        record = packr.unpack(payload) as WalRecord;
+        record = unpackRecord(payload);
       } catch (cause) {
         throw new StorageCorruptionError(segment.path, `undecodable frame ${i}: ${(cause as Error).message}`);
       }
