@@ -5,6 +5,7 @@ import { RaftError } from '../core/errors.ts';
 import { RaftCore, type RaftStatus } from '../core/raft.ts';
 import {
   type ConfChange,
+  type ConfState,
   type Entry,
   type Message,
   maySendBeforePersist,
@@ -17,6 +18,7 @@ import {
 import { type Logger, noopLogger } from '../logger.ts';
 import type { NodeStorage } from '../storage/types.ts';
 import type { Transport } from '../transport/transport.ts';
+import { type PeerAddressOf, syncPeers } from './peer-sync.ts';
 import { PendingRequests } from './pending-requests.ts';
 
 /** The replicated state machine a RaftServer drives. `apply` is deterministic: no clock, no randomness. */
@@ -42,6 +44,13 @@ export interface RaftServerOptions<R> {
   readonly tickMs?: number;
   readonly snapshotEntries?: number;
   readonly snapshotBytes?: number;
+  /**
+   * Where to dial each member. When given, the transport's peers follow the
+   * configuration (see peer-sync.ts): members added by a configuration
+   * change are dialed, removed ones dropped. Without it the caller manages
+   * the transport's peers.
+   */
+  readonly peerAddress?: PeerAddressOf;
   readonly logger?: Logger;
 }
 
@@ -79,6 +88,8 @@ export class RaftServer<R = unknown> extends EventEmitter<RaftServerEvents> {
   private bytesSinceSnapshot = 0;
   private lastSoftState: SoftState = { leader: '', role: 'follower', term: 0 };
   private readCounter = 0;
+  /** The configuration and leader the transport's peers were last matched to. */
+  private peersFor: { conf: ConfState; leader: NodeId } | undefined;
 
   private constructor(
     private readonly options: RaftServerOptions<R>,
@@ -115,6 +126,7 @@ export class RaftServer<R = unknown> extends EventEmitter<RaftServerEvents> {
       }
       server.kick();
     });
+    server.refreshPeers();
     try {
       await options.transport.start();
     } catch (error) {
@@ -131,6 +143,28 @@ export class RaftServer<R = unknown> extends EventEmitter<RaftServerEvents> {
 
   status(): RaftStatus {
     return this.core.status();
+  }
+
+  /**
+   * Matches the transport's peers to the configuration again (with the
+   * `peerAddress` option only). Call it when `peerAddress` answers differently
+   * (an address became known); configuration changes need no call.
+   */
+  refreshPeers(): void {
+    const resolve = this.options.peerAddress;
+    if (resolve === undefined || this.closing !== undefined) return;
+    const conf = this.core.conf;
+    const leader = this.core.leader;
+    this.peersFor = { conf, leader };
+    syncPeers(this.options.transport, this.id, conf, leader, resolve);
+  }
+
+  /** Follows a configuration (or leader) that changed since the peers were matched, before anything is sent. */
+  private maybeRefreshPeers(): void {
+    const last = this.peersFor;
+    if (last === undefined || last.conf !== this.core.conf || last.leader !== this.core.leader) {
+      this.refreshPeers();
+    }
   }
 
   /**
@@ -206,6 +240,8 @@ export class RaftServer<R = unknown> extends EventEmitter<RaftServerEvents> {
   private async pump(): Promise<void> {
     while (this.closing === undefined && this.core.hasReady()) {
       const rd = this.core.ready();
+      // A member just added must be dialable before the first message for it leaves.
+      this.maybeRefreshPeers();
       // A leader replicates while it writes (§10.2.1): a commit then waits for one fsync round, not two.
       const transport = this.options.transport;
       const held: Message[] = [];

@@ -42,6 +42,10 @@ export function buildProgram(): Command {
     .description('run one node of the cluster file in this process')
     .requiredOption('--id <id>', 'which node of the file this is')
     .option('-c, --config <file>', 'cluster file (default: ./cluster.example.yaml)')
+    .option(
+      '--join',
+      'join a running cluster (after `member add`) instead of founding one; implied by `join: true` in the file',
+    )
     .action(async (o) => (await import('./start-node.ts')).startNode(o));
 
   clientCommand(program.command('status').description('leader, term and every member')).action(async (o) =>
@@ -191,6 +195,28 @@ export function buildProgram(): Command {
     .option('--timeout <ms>', 'deadline of each call to the cluster in milliseconds', '2000')
     .option('--json', 'print the listening address and routes as JSON')
     .action(async (o) => (await import('./gateway-command.ts')).gateway(o));
+
+  const member = program.command('member').description('cluster membership: list, add and remove nodes');
+  const memberCommands = () => import('./member-command.ts');
+  clientCommand(
+    member
+      .command('list')
+      .description('the voters and learners, with their addresses')
+      .option('--stale', 'read this node’s view without asking the leader'),
+  ).action(async (o) => (await memberCommands()).memberList(o));
+  clientCommand(
+    member
+      .command('add <id> <address>')
+      .description(
+        'add a node (host:port) as a learner, promoted to voter once caught up; then start it with --join',
+      )
+      .option('--peer-address <host:port>', 'where the other nodes dial it, when not <address>'),
+  ).action(async (id, address, o) => (await memberCommands()).memberAdd(id, address, o));
+  clientCommand(
+    member
+      .command('remove <id>')
+      .description('remove a node (the leader hands leadership over first); then stop it'),
+  ).action(async (id, o) => (await memberCommands()).memberRemove(id, o));
 
   const leader = program.command('leader').description('leadership');
   clientCommand(

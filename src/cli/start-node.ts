@@ -1,5 +1,5 @@
 /**
- * `flotilla start --id ID`: runs one node in this process until SIGTERM or
+ * `flotilla start --id ID [--join]`: runs one node in this process until SIGTERM or
  * SIGINT, then closes it cleanly (the write in progress finishes, storage
  * closes) and exits 0. Corrupt data exits 2 with the place named; a fatal
  * storage error while running exits 1.
@@ -11,7 +11,7 @@ import { loadClusterConfig } from '../config/load-config.ts';
 import { FlotillaNode } from '../server/flotilla-node.ts';
 import { configPath } from './config-file.ts';
 
-export async function startNode(opts: { id: string; config?: string }): Promise<void> {
+export async function startNode(opts: { id: string; config?: string; join?: boolean }): Promise<void> {
   const config = await loadClusterConfig(configPath(opts.config));
   const logger = pino({ level: config.log.level, base: { cluster: config.cluster } });
   // Handlers go in before the node starts: a stop asked for during start-up (a rolling restart
@@ -33,7 +33,9 @@ export async function startNode(opts: { id: string; config?: string }): Promise<
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  node = await startOrExit(() => FlotillaNode.start({ config, nodeId: opts.id, logger }));
+  node = await startOrExit(() =>
+    FlotillaNode.start({ config, nodeId: opts.id, logger, ...(opts.join === true ? { join: true } : {}) }),
+  );
   node.on('fatal', (err) => {
     logger.fatal({ err }, 'node stopped after a storage or state machine failure');
     process.exit(1);

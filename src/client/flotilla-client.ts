@@ -10,7 +10,6 @@ import {
   type ClientOp,
   QUERY_OPS,
   type QueryOp,
-  type QueryOps,
   type ResultOf,
   type WatchFilter,
 } from '../protocol/client-protocol.ts';
@@ -27,6 +26,7 @@ import {
   type ResolvedClientOptions,
   resolveOptions,
 } from './client-options.ts';
+import { ClusterApi } from './cluster-api.ts';
 import { type ClusterStatus, clusterStatus } from './cluster-status.ts';
 import { ConnectionPool } from './connection-pool.ts';
 import { Deadline } from './deadline.ts';
@@ -41,13 +41,10 @@ import { clockSeqBase, WriteLanes } from './write-lanes.ts';
 
 const WRITE_OPS: ReadonlySet<string> = new Set(OPS);
 
-/** `client.cluster`: the cluster's members and its leadership. */
-export interface ClusterApi {
-  /** Every node's view, merged (see cluster-status.ts). Unreachable nodes are listed, not thrown. */
-  status(): Promise<ClusterStatus>;
-  /** Hands leadership to `to` (default: the most caught-up voter). Not retried once sent: it is no write. */
-  transferLeader(to?: string, options?: CallOptions): Promise<QueryOps['leader.transfer']['result']>;
-}
+/** Control operations that change the cluster and go to the leader; no session dedupes them, so sent once. */
+const LEADER_CONTROL_OPS: ReadonlySet<string> = new Set(['leader.transfer', 'member.add', 'member.remove']);
+/** Kept in the leader's memory, not Raft writes: TTL heartbeats and traffic reports. */
+const LEADER_MEMORY_OPS: ReadonlySet<string> = new Set(['instance.heartbeat', 'deployment.report']);
 
 /** Test seams: where jitter and the first seq of a lane come from. */
 export interface ClientInternals {
@@ -92,10 +89,7 @@ export class FlotillaClient implements Requester, AsyncDisposable {
     this.services = new ServicesApi(this);
     this.kv = new KvApi(this);
     this.deployments = new DeploymentsApi(this);
-    this.cluster = {
-      status: () => this.status(),
-      transferLeader: (to, callOptions) => this.request('leader.transfer', defined({ to }), callOptions),
-    };
+    this.cluster = new ClusterApi(this, () => this.status());
   }
 
   /** The prefix of this client's write sessions. */
@@ -116,22 +110,22 @@ export class FlotillaClient implements Requester, AsyncDisposable {
     if (WRITE_OPS.has(op)) return (await this.invoker.write(op, wire, deadline, attemptMs)) as ResultOf<K>;
     if (op === 'watch' || op === 'watch.cancel') throw invalidArgument('op', 'use client.watch() to watch');
     if (!QUERY_OPS.includes(op as QueryOp)) throw invalidArgument('op', `unknown operation ${String(op)}`);
-    const transfer = op === 'leader.transfer';
+    const control = LEADER_CONTROL_OPS.has(op);
     // Traffic counts add up in the leader's memory: resent after an unknown fate, they could count twice.
     const report = op === 'deployment.report';
     const r = await this.invoker.call({
       op,
       args: wire,
-      // TTL heartbeats and traffic reports are kept by the leader; they are not Raft writes.
-      routing: transfer || report || op === 'instance.heartbeat' ? 'leader' : 'read',
-      // A transfer changes the cluster but carries no session to dedupe it: sent once, never resent.
-      mutating: transfer,
-      resendable: !transfer && !report,
+      routing: control || LEADER_MEMORY_OPS.has(op) ? 'leader' : 'read',
+      // A transfer or membership change alters the cluster but carries no session to dedupe it:
+      // sent once, never resent after an unknown fate.
+      mutating: control,
+      resendable: !control && !report,
       deadline,
       attemptMs,
     });
     // It just handed leadership away; the next write finds the new leader.
-    if (transfer) this.pool.leader = undefined;
+    if (op === 'leader.transfer') this.pool.leader = undefined;
     return r as ResultOf<K>;
   }
 

@@ -8,6 +8,8 @@ export type {
   ArgsOf,
   ClientOp,
   Consistency,
+  MemberInfo,
+  MemberList,
   NodeStatus,
   QueryOp,
   ResultOf,
@@ -30,6 +32,7 @@ export {
   type ResolvedClientOptions,
   resolveOptions,
 } from './client-options.ts';
+export type { ClusterApi, NewMember } from './cluster-api.ts';
 export { type ClusterStatus, type MemberStatus, STATUS_TIMEOUT_MS } from './cluster-status.ts';
 export type {
   CanaryOptions,
@@ -37,7 +40,7 @@ export type {
   DeploymentsApi,
   RolloutOptions,
 } from './deployments-api.ts';
-export { type ClusterApi, connect, FlotillaClient } from './flotilla-client.ts';
+export { connect, FlotillaClient } from './flotilla-client.ts';
 export type { KvApi, KvGetResponse } from './kv-api.ts';
 export type { CallOptions } from './requester.ts';
 export {

@@ -1,4 +1,5 @@
 import { DEFAULT_SNAPSHOT_BYTES, DEFAULT_SNAPSHOT_ENTRIES } from '../../raft/index.ts';
+import { NODE_ID_PATTERN } from '../registry/validate-member.ts';
 import { ConfigError } from './config-error.ts';
 
 /** One member of the cluster as the file names it. */
@@ -11,6 +12,12 @@ export interface NodeConfig {
    * a proxy in front of it). Clients are always sent to `address`.
    */
   readonly peerAddress?: string;
+  /**
+   * The node joined after the cluster was founded (`flotilla member add`): it
+   * never writes the founding configuration, it waits for the leader. The
+   * founders are the nodes without it.
+   */
+  readonly join?: boolean;
 }
 
 export interface RaftTimingConfig {
@@ -45,7 +52,6 @@ export const DEFAULT_HEARTBEAT_MS = 100;
 export const DEFAULT_ELECTION_MS = 1000;
 export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
 const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
-const NODE_ID = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$/;
 const TOP_KEYS = ['cluster', 'dataDir', 'token', 'nodes', 'raft', 'log', 'tls'];
 
 type Raw = Record<string, unknown>;
@@ -80,9 +86,10 @@ export function resolveClusterConfig(raw: unknown, file: string): ClusterConfig 
     const at = `nodes[${k}]`;
     if (!isRecord(n)) return fail(at, 'must be a mapping with `id` and `address`');
     for (const key of Object.keys(n))
-      if (key !== 'id' && key !== 'address' && key !== 'peerAddress') fail(`${at}.${key}`, 'unknown key');
+      if (!['id', 'address', 'peerAddress', 'join'].includes(key)) fail(`${at}.${key}`, 'unknown key');
     const id = text(`${at}.id`, n.id);
-    if (!NODE_ID.test(id)) fail(`${at}.id`, 'must be 1–64 letters, digits, dots, dashes or underscores');
+    if (!NODE_ID_PATTERN.test(id))
+      fail(`${at}.id`, 'must be 1–64 letters, digits, dots, dashes or underscores');
     const hostPort = (key: string, value: unknown): string => {
       const address = text(key, value);
       const match = /^(.+):(\d{1,5})$/.exec(address);
@@ -92,8 +99,13 @@ export function resolveClusterConfig(raw: unknown, file: string): ClusterConfig 
       return address;
     };
     const address = hostPort(`${at}.address`, n.address);
-    if (n.peerAddress === undefined) return { id, address };
-    return { id, address, peerAddress: hostPort(`${at}.peerAddress`, n.peerAddress) };
+    if (n.join !== undefined && typeof n.join !== 'boolean') fail(`${at}.join`, 'must be true or false');
+    return {
+      id,
+      address,
+      ...(n.peerAddress === undefined ? {} : { peerAddress: hostPort(`${at}.peerAddress`, n.peerAddress) }),
+      ...(n.join === true ? { join: true } : {}),
+    };
   });
   const seen = new Map<string, number>();
   for (const [k, n] of nodes.entries()) {

@@ -16,7 +16,7 @@
 
 import type { TrafficReport } from '../deploy/traffic-window.ts';
 import type { ChangeEvent } from '../registry/change-history.ts';
-import type { CommandArgs, Op as WriteOp } from '../registry/commands.ts';
+import type { CommandArgs, ClientWriteOp as WriteOp } from '../registry/commands.ts';
 import type { ErrorInfo } from '../registry/errors.ts';
 import type { KvGetResult, ServiceSummary } from '../registry/registry.ts';
 import type { Deployment, Health, Instance, KvValue, RoutingPolicy } from '../registry/types.ts';
@@ -71,6 +71,26 @@ export interface NodeStatus {
     readonly address: string | null;
     readonly voter: boolean;
   }[];
+}
+
+/**
+ * A member of the cluster's configuration. `address` is where clients reach
+ * it (`null` when no node knows); `peerAddress` where the other nodes dial
+ * it, when that differs. Learners (`voter: false`) receive the log without
+ * voting; one added by `member.add` is promoted once it has caught up.
+ */
+export interface MemberInfo {
+  readonly id: string;
+  readonly address: string | null;
+  readonly peerAddress?: string;
+  readonly voter: boolean;
+}
+
+/** What every membership operation answers: the configuration as the answering node knows it. */
+export interface MemberList {
+  readonly members: readonly MemberInfo[];
+  /** Empty when no leader is known. */
+  readonly leaderId: string;
 }
 
 /** The result of every write: the revision it made (or the current one when it changed nothing). */
@@ -146,6 +166,26 @@ export interface QueryOps {
     args: { readonly to?: string };
     result: { readonly from: string; readonly to: string; readonly term: number };
   };
+  /** The voters and learners of the configuration, with their addresses (any node). */
+  'member.list': { args: ReadArgs; result: MemberList };
+  /**
+   * Leader only (else NOT_LEADER): adds a node as a learner, to be promoted to
+   * voter by the leader once it has caught up. Answers once the learner is in
+   * the committed configuration; start the node (with `--join`) before or
+   * after. CONFLICT when the id or an address is a member's already, or
+   * while another membership change is in progress.
+   */
+  'member.add': {
+    args: { readonly id: string; readonly address: string; readonly peerAddress?: string };
+    result: MemberList & { readonly added: MemberInfo };
+  };
+  /**
+   * Leader only (else NOT_LEADER): removes a voter or learner (NOT_FOUND when
+   * it is neither). The leader removing itself first hands leadership to the
+   * most caught-up voter and answers NOT_LEADER naming it; the SDK follows
+   * and the new leader removes the old one.
+   */
+  'member.remove': { args: { readonly id: string }; result: MemberList & { readonly removed: string } };
   /**
    * Opens a watch. Delivers changes with revision > `fromRevision` (absent:
    * from now). Answered once with the watch id (= the request id), then
@@ -176,6 +216,9 @@ export const QUERY_OPS: readonly QueryOp[] = [
   'node.status',
   'instance.heartbeat',
   'leader.transfer',
+  'member.list',
+  'member.add',
+  'member.remove',
   'watch',
   'watch.cancel',
 ];

@@ -9,6 +9,7 @@ import type {
   DeploymentInput,
   Health,
   KvValue,
+  MemberAddress,
   Registration,
   RoutingPolicy,
 } from './types.ts';
@@ -40,6 +41,12 @@ export interface CommandArgs {
   'kv.delete': { readonly key: string };
   /** Writes `value` only if the key holds `expected` (`null`: only if the key is absent). */
   'kv.cas': { readonly key: string; readonly expected: KvValue | null; readonly value: KvValue };
+  /**
+   * Records where members are reached (replacing an entry with the same id).
+   * Proposed by the leader before the configuration change that adds a
+   * member, never by a client (see INTERNAL_OPS).
+   */
+  'member.put': { readonly members: readonly MemberAddress[] };
 }
 
 /**
@@ -57,8 +64,18 @@ export interface DeploymentTransition {
 /** The name of an operation. */
 export type Op = keyof CommandArgs;
 
-/** Every operation, in a stable order. */
-export const OPS: readonly Op[] = [
+/**
+ * Operations only a node proposes. A client cannot send them: the address
+ * book decides where every node dials, so it changes only with a membership
+ * change the leader has checked.
+ */
+export const INTERNAL_OPS = ['member.put'] as const;
+
+/** An operation a client may send as a write. */
+export type ClientWriteOp = Exclude<Op, (typeof INTERNAL_OPS)[number]>;
+
+/** Every client write operation, in a stable order. */
+export const OPS: readonly ClientWriteOp[] = [
   'service.register',
   'service.deregister',
   'instance.health',

@@ -7,6 +7,7 @@ import {
   applyRoutingSet,
 } from './apply-deployments.ts';
 import { applyKvCas, applyKvDelete, applyKvPut } from './apply-kv.ts';
+import { applyMemberPut } from './apply-members.ts';
 import { applyDeploymentCreate, applyTransition } from './apply-rollout.ts';
 import { applyDeregister, applyDrain, applyHealth, applyRegister } from './apply-services.ts';
 import type { CommandBody } from './commands.ts';
@@ -44,5 +45,7 @@ export function dispatchCommand(s: RegistryState, c: CommandBody, ctx: ApplyCont
       return applyKvDelete(s, c.args.key, ctx);
     case 'kv.cas':
       return applyKvCas(s, c.args.key, c.args.expected, c.args.value, ctx);
+    case 'member.put':
+      return applyMemberPut(s, c.args.members);
   }
 }

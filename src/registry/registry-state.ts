@@ -5,7 +5,7 @@
 
 import type { ChangeEvent } from './change-history.ts';
 import type { ApplyOk } from './commands.ts';
-import type { Deployment, Instance, KvEntry, RoutingPolicy } from './types.ts';
+import type { Deployment, Instance, KvEntry, MemberAddress, RoutingPolicy } from './types.ts';
 
 /** Everything the registry replicates except sessions. */
 export interface RegistryState {
@@ -17,6 +17,8 @@ export interface RegistryState {
   /** service name → routing policy (kept while the service has no instance). */
   readonly routing: Map<string, RoutingPolicy>;
   readonly kv: Map<string, KvEntry>;
+  /** Node id → where it is reached: the replicated address book of the cluster's members. */
+  readonly members: Map<string, MemberAddress>;
 }
 
 /** An empty state. */
@@ -27,6 +29,7 @@ export function emptyState(): RegistryState {
     deployments: new Map(),
     routing: new Map(),
     kv: new Map(),
+    members: new Map(),
   };
 }
 

@@ -18,7 +18,7 @@ import { nextSizeHint } from './packed-parts.ts';
 import { type ApplyContext, emptyState, type Outcome, type RegistryState } from './registry-state.ts';
 import { DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_TTL_MS, type Session, SessionTable } from './sessions.ts';
 import { decodeSnapshot, encodeSnapshot, SNAPSHOT_FORMAT } from './snapshot-codec.ts';
-import type { Deployment, Instance, KvValue, RoutingPolicy } from './types.ts';
+import type { Deployment, Instance, KvValue, MemberAddress, RoutingPolicy } from './types.ts';
 
 /** Options of a {@link Registry}. Session options must be equal on every node (they decide results). */
 export interface RegistryOptions {
@@ -73,6 +73,8 @@ export class Registry implements StateMachine<ApplyResult> {
   private clock = 0;
   /** Sizes of the last two snapshots taken or restored (local: sizes the next one's buffer). */
   private snapshotSizes: readonly [number, number] = [0, 0];
+  /** Counts changes of the address book (local: tells the node when to re-match its peer links). */
+  private bookVersion = 0;
 
   constructor(options: RegistryOptions = {}) {
     this.history = new ChangeHistory(options.historySize ?? DEFAULT_HISTORY_SIZE);
@@ -141,6 +143,7 @@ export class Registry implements StateMachine<ApplyResult> {
       this.rev = index;
       for (const e of events) this.history.push(e);
     }
+    if (command.op === 'member.put') this.bookVersion++;
     return { ok: true, revision: this.rev, ...outcome };
   }
 
@@ -219,6 +222,16 @@ export class Registry implements StateMachine<ApplyResult> {
       .sort((a, b) => compare(a.service, b.service));
   }
 
+  /** Where member `id` is reached, when the address book holds it. */
+  memberAddress(id: string): MemberAddress | undefined {
+    return this.state.members.get(id);
+  }
+
+  /** Grows whenever the address book changes (a `member.put` applied, a snapshot restored). Local. */
+  get memberBookVersion(): number {
+    return this.bookVersion;
+  }
+
   /** The session of a client, if live (for diagnostics and tests). */
   getSession(clientId: string): Session | undefined {
     return this.sessions.get(clientId);
@@ -251,6 +264,7 @@ export class Registry implements StateMachine<ApplyResult> {
         routing: [...this.state.routing],
         kv: [...this.state.kv],
         sessions: this.sessions.entries(),
+        members: [...this.state.members.values()],
       },
       nextSizeHint(...this.snapshotSizes),
     );
@@ -266,7 +280,9 @@ export class Registry implements StateMachine<ApplyResult> {
     for (const d of snap.deployments) state.deployments.set(d.id, d);
     for (const [service, policy] of snap.routing) state.routing.set(service, policy);
     for (const [key, entry] of snap.kv) state.kv.set(key, entry);
+    for (const m of snap.members) state.members.set(m.id, m);
     this.state = state;
+    this.bookVersion++;
     this.sessions.load(snap.sessions);
     this.rev = snap.revision;
     this.applied = snap.appliedIndex;

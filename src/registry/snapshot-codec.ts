@@ -8,11 +8,13 @@
 import { Packr } from 'msgpackr';
 import { packInParts } from './packed-parts.ts';
 import type { Session } from './sessions.ts';
-import type { Deployment, Instance, KvEntry, RoutingPolicy } from './types.ts';
-import { isPlainObject } from './validate-primitives.ts';
+import type { Deployment, Instance, KvEntry, MemberAddress, RoutingPolicy } from './types.ts';
+import { isPlainObject, type Rec } from './validate-primitives.ts';
 
-/** Bumped whenever the layout changes; restore refuses other formats. */
-export const SNAPSHOT_FORMAT = 1;
+/** Bumped whenever the layout changes; restore refuses other formats. 2 added `members`. */
+export const SNAPSHOT_FORMAT = 2;
+/** Older formats restore still reads (format 1 lacks `members`: an empty address book). */
+const READABLE_FORMATS: readonly number[] = [1, SNAPSHOT_FORMAT];
 
 /** The snapshot layout. Every collection is an array in the registry's own order. */
 export interface SnapshotData {
@@ -25,6 +27,7 @@ export interface SnapshotData {
   readonly routing: readonly (readonly [string, RoutingPolicy])[];
   readonly kv: readonly (readonly [string, KvEntry])[];
   readonly sessions: readonly (readonly [string, Session])[];
+  readonly members: readonly MemberAddress[];
 }
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
@@ -40,11 +43,12 @@ export function encodeSnapshot(data: SnapshotData, sizeHint?: number): Uint8Arra
 
 /** Decodes a snapshot; throws an `Error` naming what is wrong when the bytes are not one. */
 export function decodeSnapshot(bytes: Uint8Array): SnapshotData {
-  const value: unknown = packr.unpack(bytes);
-  if (!isPlainObject(value) || value.format !== SNAPSHOT_FORMAT) {
-    throw new Error(`registry snapshot: not format ${SNAPSHOT_FORMAT}`);
+  const raw: unknown = packr.unpack(bytes);
+  if (!isPlainObject(raw) || !READABLE_FORMATS.includes(raw.format as number)) {
+    throw new Error(`registry snapshot: not format ${READABLE_FORMATS.join(' or ')}`);
   }
-  for (const key of ['instances', 'deployments', 'routing', 'kv', 'sessions']) {
+  const value: Rec = raw.format === 1 ? { ...raw, format: SNAPSHOT_FORMAT, members: [] } : raw;
+  for (const key of ['instances', 'deployments', 'routing', 'kv', 'sessions', 'members']) {
     if (!Array.isArray(value[key])) throw new Error(`registry snapshot: ${key} is not an array`);
   }
   for (const key of ['revision', 'appliedIndex', 'clock']) {

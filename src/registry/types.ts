@@ -214,3 +214,17 @@ export interface KvEntry {
   /** Revision of the command that last wrote the key. */
   readonly modRevision: number;
 }
+
+/**
+ * Where a cluster member is reached: the replicated address book (members
+ * added at run time, and the founders once the first member is added), so
+ * every node, and a node restored from a snapshot, can dial every member.
+ */
+export interface MemberAddress {
+  /** The Raft node id. */
+  readonly id: string;
+  /** `host:port` clients (and, without `peerAddress`, peers) reach the node at. */
+  readonly address: string;
+  /** `host:port` the other nodes dial, when not `address` (a NAT, a proxy). */
+  readonly peerAddress?: string;
+}

@@ -6,7 +6,7 @@
  */
 
 import type { Command, CommandArgs, CommandBody, Op } from './commands.ts';
-import { OPS } from './commands.ts';
+import { INTERNAL_OPS, OPS } from './commands.ts';
 import { invalidArgument } from './errors.ts';
 import {
   validateDeployment,
@@ -17,6 +17,7 @@ import {
   validateTransition,
 } from './validate-deployment.ts';
 import { validateKvKey, validateKvValue } from './validate-kv.ts';
+import { validateMemberPut } from './validate-member.ts';
 import { has, int, name, oneOf, type Rec, record } from './validate-primitives.ts';
 import { validateRegistration } from './validate-registration.ts';
 
@@ -83,7 +84,11 @@ const VALIDATORS: Validators = {
       value: validateKvValue(r.value),
     };
   },
+  'member.put': validateMemberPut,
 };
+
+/** Every operation the log may carry. */
+const ALL_OPS: readonly Op[] = [...OPS, ...INTERNAL_OPS];
 
 /** Checks the arguments of one operation and returns a fresh copy. */
 export function validateArgs<K extends Op>(op: K, args: unknown): CommandArgs[K] {
@@ -97,7 +102,7 @@ export function validateBody(value: unknown): CommandBody {
 }
 
 function body(r: Rec): CommandBody {
-  const op = oneOf(r.op, 'op', OPS);
+  const op = oneOf(r.op, 'op', ALL_OPS);
   return { op, args: validateArgs(op, r.args) } as CommandBody;
 }
 

@@ -96,6 +96,17 @@ export function address(value: unknown, field: string): string {
   return s;
 }
 
+/** `host:port` (IPv6 hosts in brackets or bare) with a port from 1 to 65535. */
+export function hostPort(value: unknown, field: string): string {
+  const text = str(value, field, 260);
+  const at = text.lastIndexOf(':');
+  const port = Number(text.slice(at + 1));
+  if (at < 1 || !/^\d{1,5}$/.test(text.slice(at + 1)) || port < 1 || port > 65_535)
+    throw invalidArgument(field, 'must be host:port with a port from 1 to 65535');
+  address(text.slice(0, at).replace(/^\[(.*)\]$/, '$1'), field);
+  return text;
+}
+
 /**
  * A map of at most `maxEntries` keys matching `keyPattern`, each value checked
  * by `item`. Built on a fresh object; `keyPattern` must exclude `__proto__`.

@@ -8,6 +8,7 @@ import type { CheckDefinition, Registration } from './types.ts';
 import {
   address,
   has,
+  hostPort,
   int,
   isPlainObject,
   join,
@@ -141,16 +142,6 @@ function httpUrl(value: unknown, field: string): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw invalidArgument(field, 'must be http or https');
-  return text;
-}
-
-function hostPort(value: unknown, field: string): string {
-  const text = str(value, field, 260);
-  const at = text.lastIndexOf(':');
-  const port = Number(text.slice(at + 1));
-  if (at < 1 || !Number.isInteger(port) || port < 1 || port > 65_535)
-    throw invalidArgument(field, 'must be host:port with a port from 1 to 65535');
-  address(text.slice(0, at).replace(/^\[(.*)\]$/, '$1'), field);
   return text;
 }
 

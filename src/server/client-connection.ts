@@ -15,7 +15,7 @@ import type { ClientOp, RequestFrame, ServerFrame, WireError } from '../protocol
 import { QUERY_OPS } from '../protocol/client-protocol.ts';
 import { decodeRequest, encodeFrame, requestIdOf } from '../protocol/frame-codec.ts';
 import { type Corkable, WriteBatcher } from '../protocol/write-batcher.ts';
-import { OPS, type Op as WriteOp } from '../registry/commands.ts';
+import { OPS, type ClientWriteOp as WriteOp } from '../registry/commands.ts';
 import { FlotillaError } from '../registry/errors.ts';
 import { int, record } from '../registry/validate-primitives.ts';
 import { type NodeContext, RequestFailed } from './node-context.ts';

@@ -28,6 +28,8 @@ import { Registry } from '../registry/registry.ts';
 import { ClientApi, pathOf } from './client-api.ts';
 import { attachHttpRoutes } from './http-routes.ts';
 import { InternalClient } from './internal-client.ts';
+import { MemberBook } from './member-book.ts';
+import { Membership } from './membership.ts';
 import { NodeMetrics } from './metrics.ts';
 import { type ClientLimits, DEFAULT_CLIENT_LIMITS, type NodeContext } from './node-context.ts';
 import { nodeStatus } from './node-status.ts';
@@ -40,6 +42,13 @@ export interface FlotillaNodeOptions {
   readonly config: ClusterConfig;
   /** Which of the file's nodes this process is. */
   readonly nodeId: string;
+  /**
+   * Join a running cluster instead of founding one: start with no
+   * configuration, never campaign, and wait for the leader (which must have
+   * been told with `member.add`) to send the snapshot and the log. Implied
+   * by `join: true` on the node in the file; ignored once the node has data.
+   */
+  readonly join?: boolean;
   /** A pino logger (or anything with info/warn/error(obj, msg)). */
   readonly logger?: Logger;
   readonly limits?: Partial<ClientLimits>;
@@ -97,12 +106,15 @@ export class FlotillaNode extends EventEmitter<FlotillaNodeEvents> {
     if (me === undefined) {
       throw new FlotillaError(
         'INVALID_ARGUMENT',
-        `node id ${nodeId} is not in the cluster file (nodes: ${config.nodes.map((n) => n.id).join(', ')})`,
+        `node id ${nodeId} is not in the cluster file (nodes: ${config.nodes.map((n) => n.id).join(', ')}); ` +
+          'add it to `nodes` with its address, and `join: true` when it joins a running cluster',
         { details: { field: 'nodeId' } },
       );
     }
+    // The founders all write the same first configuration; anyone else learns it from the leader.
+    const joining = options.join === true || me.join === true;
+    const founders = config.nodes.filter((n) => n.join !== true).map((n) => n.id);
     const logger = options.logger ?? noopLogger;
-    const addresses = new Map(config.nodes.map((n) => [n.id, n.address]));
     const tls =
       config.tls === undefined
         ? undefined
@@ -125,10 +137,11 @@ export class FlotillaNode extends EventEmitter<FlotillaNodeEvents> {
       ...(tls === undefined ? {} : { tls }),
       logger,
     });
+    const book = new MemberBook(registry, config.nodes);
     const raft = await RaftServer.start<ApplyResult>({
       raft: {
         id: nodeId,
-        bootstrap: config.nodes.map((n) => n.id),
+        ...(joining ? {} : { bootstrap: founders }),
         heartbeatTicks: 1,
         electionTicks: Math.max(2, Math.round(config.raft.electionMs / config.raft.heartbeatMs)),
       },
@@ -138,8 +151,15 @@ export class FlotillaNode extends EventEmitter<FlotillaNodeEvents> {
       tickMs: config.raft.heartbeatMs,
       snapshotEntries: config.raft.snapshotEntries,
       snapshotBytes: config.raft.snapshotBytes,
+      peerAddress: (id) => book.peerAddress(id),
       logger,
     });
+    if (raft.status().conf.voters.length === 0) {
+      logger.info(
+        { nodeId },
+        'joining: no configuration yet; waiting for the leader (add this node with `flotilla member add`)',
+      );
+    }
     const hub = new WatchHub(registry);
     metrics = new NodeMetrics(
       nodeId,
@@ -173,13 +193,14 @@ export class FlotillaNode extends EventEmitter<FlotillaNodeEvents> {
       id: nodeId,
       raft,
       registry,
-      addressOf: (id) => addresses.get(id),
+      addressOf: (id) => book.clientAddress(id),
       requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       limits: { ...DEFAULT_CLIENT_LIMITS, ...options.limits },
       metrics,
       logger,
       health,
       traffic: deploy,
+      membership: new Membership(book),
     };
     const api = new ClientApi(server, ctx, hub);
     attachHttpRoutes(server, ctx, metrics);
@@ -193,9 +214,15 @@ export class FlotillaNode extends EventEmitter<FlotillaNodeEvents> {
       health.close();
       return internal.close();
     });
+    let bookSeen = registry.memberBookVersion;
     raft.on('applied', () => {
       hub.publish();
       deploy.kick();
+      // A member's address arrived (or a snapshot brought the book): dial it.
+      if (registry.memberBookVersion !== bookSeen) {
+        bookSeen = registry.memberBookVersion;
+        raft.refreshPeers();
+      }
     });
     raft.on('leaderChanged', (leader, term) => {
       metrics.leaderChanged();

@@ -11,6 +11,7 @@ import type { WireError } from '../protocol/client-protocol.ts';
 import type { ApplyResult } from '../registry/commands.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { Health } from '../registry/types.ts';
+import type { Membership } from './membership.ts';
 import type { NodeMetrics } from './metrics.ts';
 import type { AddressOf } from './wire-errors.ts';
 
@@ -54,6 +55,7 @@ export interface NodeContext {
   readonly id: string;
   readonly raft: RaftServer<ApplyResult>;
   readonly registry: Registry;
+  /** Where clients reach a member: the replicated address book, else the cluster file. */
   readonly addressOf: AddressOf;
   /** The longest a proposal or read barrier may take before TIMEOUT. */
   readonly requestTimeoutMs: number;
@@ -62,4 +64,5 @@ export interface NodeContext {
   readonly logger: Logger;
   readonly health: HeartbeatSink;
   readonly traffic: TrafficSink;
+  readonly membership: Membership;
 }

@@ -5,10 +5,10 @@
  */
 
 import type { QueryOp, QueryOps } from '../protocol/client-protocol.ts';
-import { FlotillaError, invalidArgument } from '../registry/errors.ts';
+import { invalidArgument } from '../registry/errors.ts';
 import { validateKvKey } from '../registry/validate-kv.ts';
 import { has, int, list, name, record, str, VERSION_PATTERN } from '../registry/validate-primitives.ts';
-import { withDeadline } from './deadline.ts';
+import { transferLeadership } from './leader-transfer.ts';
 import { type NodeContext, RequestFailed } from './node-context.ts';
 import { nodeStatus } from './node-status.ts';
 import { consistencyOf, readBarrier } from './read-path.ts';
@@ -112,49 +112,11 @@ export const QUERY_HANDLERS: { [K in Handled]: Handler<K> } = {
     if (status.role !== 'leader') throw new RequestFailed(notLeader(status.leader, ctx.addressOf));
     return ctx.health.heartbeat(id);
   },
-  'leader.transfer': (ctx, args) => transferLeader(ctx, args),
+  'leader.transfer': async (ctx, args) => {
+    const r = record(args ?? {}, '', ['to']);
+    return transferLeadership(ctx, has(r, 'to') ? str(r.to, 'to', 64) : undefined);
+  },
+  'member.list': (ctx, args) => ctx.membership.list(ctx, args),
+  'member.add': (ctx, args) => ctx.membership.add(ctx, args),
+  'member.remove': (ctx, args) => ctx.membership.remove(ctx, args),
 };
-
-/**
- * Hands leadership to `to` (or the most caught-up other voter) and resolves
- * once this node sees the new leader, so a planned restart can follow at once.
- */
-async function transferLeader(
-  ctx: NodeContext,
-  args: unknown,
-): Promise<QueryOps['leader.transfer']['result']> {
-  const r = record(args ?? {}, '', ['to']);
-  const status = ctx.raft.status();
-  if (status.role !== 'leader') throw new RequestFailed(notLeader(status.leader, ctx.addressOf));
-  const others = status.conf.voters.filter((v) => v !== ctx.id);
-  let to: string;
-  if (has(r, 'to')) {
-    to = str(r.to, 'to', 64);
-    if (to === ctx.id) throw invalidArgument('to', `${to} is already the leader`);
-    if (!others.includes(to))
-      throw invalidArgument('to', `${to} is not a voting member (${others.join(', ')})`);
-  } else {
-    const best = others.sort(
-      (a, b) => (status.progress[b]?.match ?? 0) - (status.progress[a]?.match ?? 0),
-    )[0];
-    if (best === undefined)
-      throw new FlotillaError('CONFLICT', 'no other voting member to transfer leadership to');
-    to = best;
-  }
-  const done = new Promise<number>((resolve) => {
-    const onLeader = (leader: string, term: number): void => {
-      if (leader !== to) return;
-      ctx.raft.off('leaderChanged', onLeader);
-      resolve(term);
-    };
-    ctx.raft.on('leaderChanged', onLeader);
-    setTimeout(() => ctx.raft.off('leaderChanged', onLeader), ctx.requestTimeoutMs).unref();
-  });
-  ctx.raft.transferLeadership(to);
-  const term = await withDeadline(
-    done,
-    ctx.requestTimeoutMs,
-    () => new FlotillaError('TIMEOUT', `${to} did not take over within ${ctx.requestTimeoutMs} ms`),
-  );
-  return { from: ctx.id, to, term };
-}

@@ -30,6 +30,38 @@ describe('leader discovery', () => {
     expect(n1!.kv.get('a')).toBe('one');
   });
 
+  it('sends membership changes to the leader, following NOT_LEADER; member lists to any node', async () => {
+    const [n1, n2] = await cluster(2);
+    const list = { members: [{ id: 'n1', address: n1!.address, voter: true }], leaderId: 'n1' };
+    const notLeader = {
+      code: 'NOT_LEADER',
+      message: 'no',
+      leaderId: 'n1',
+      leaderAddress: n1!.address,
+    } as const;
+    n1!.handler = (req) => {
+      if (req.op === 'member.list') return { result: list };
+      return req.op === 'member.add'
+        ? { result: { ...list, added: { id: 'n4', address: 'h:4', voter: false } } }
+        : undefined;
+    };
+    n2!.handler = (req) => {
+      if (req.op === 'member.list') return { result: list };
+      return req.op === 'member.add' ? { error: notLeader } : undefined;
+    };
+    const c = await client({ endpoints: [n2!.address] });
+    await expect(c.cluster.addMember({ id: 'n4', address: 'h:4' })).resolves.toEqual({
+      id: 'n4',
+      address: 'h:4',
+      voter: false,
+    });
+    expect(n2!.requests.map((r) => r.op)).toEqual(['member.add']);
+    expect(n1!.requests.filter((r) => r.op === 'member.add')).toHaveLength(1);
+    await expect(c.cluster.members({ consistency: 'stale' })).resolves.toEqual(list);
+    const lists = [...n1!.requests, ...n2!.requests].filter((r) => r.op === 'member.list');
+    expect(lists).toEqual([expect.objectContaining({ args: { consistency: 'stale' } })]);
+  });
+
   it('caches the leader: later writes go straight to it', async () => {
     const [n1, n2, n3] = await cluster(3);
     const c = await client({ endpoints: [n2!.address, n3!.address] });

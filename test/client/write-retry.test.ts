@@ -195,6 +195,17 @@ describe('maybeApplied', () => {
     expect(err.maybeApplied).toBe(true);
     expect(leader!.requests.filter((r) => r.op === 'leader.transfer')).toHaveLength(1);
   });
+
+  it('is true for a membership change whose connection dropped: it is not resent (no session dedupes it)', async () => {
+    const [c, leader] = await setup(1);
+    leader!.handler = (req) => (req.op.startsWith('member.') ? 'close' : undefined);
+    const add = await rejection(c.cluster.addMember({ id: 'n4', address: 'h:4' }), 'UNAVAILABLE');
+    expect(add.maybeApplied).toBe(true);
+    const remove = await rejection(c.cluster.removeMember('n2'), 'UNAVAILABLE');
+    expect(remove.maybeApplied).toBe(true);
+    expect(leader!.requests.map((r) => r.op)).toEqual(['member.add', 'member.remove']);
+    expect(leader!.requests.every((r) => r.clientId === undefined)).toBe(true);
+  });
 });
 
 describe('deadlines', () => {

@@ -98,6 +98,12 @@ describe('cluster files', () => {
       /host:port/,
     ],
     [
+      'a join that is not a boolean',
+      'nodes:\n  - id: n1\n    address: a:1\n    join: yes please\n',
+      'nodes[0].join',
+      /true or false/,
+    ],
+    [
       'an election shorter than 3 heartbeats',
       `${nodes}raft:\n  heartbeatMs: 100\n  electionMs: 200\n`,
       'raft.electionMs',
@@ -134,6 +140,17 @@ describe('cluster files', () => {
     expect(config.nodes).toEqual([
       { id: 'n1', address: 'a:1', peerAddress: 'proxy:9' },
       { id: 'n2', address: 'a:2' },
+    ]);
+  });
+
+  it('keeps `join: true`, marking a node that joined after the cluster was founded', async () => {
+    const file = await fileWith(
+      'nodes:\n  - id: n1\n    address: a:1\n  - id: n4\n    address: a:4\n    join: true\n  - id: n5\n    address: a:5\n    join: false\n',
+    );
+    expect((await loadClusterConfig(file)).nodes).toEqual([
+      { id: 'n1', address: 'a:1' },
+      { id: 'n4', address: 'a:4', join: true },
+      { id: 'n5', address: 'a:5' },
     ]);
   });
 

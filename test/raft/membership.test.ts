@@ -52,6 +52,27 @@ describe('§4 single-server membership changes', () => {
     expect(c.node('a').role).toBe('follower'); // a removed node never campaigns
   });
 
+  it('a removed follower that never hears of its removal cannot disturb the rest (pre-vote, leases)', () => {
+    const c = new ScriptedCluster(['a', 'b', 'c']);
+    c.campaign('a');
+    // The leader stops replicating to c the moment the change is in its log: c never gets it.
+    c.act('a', (n) => n.proposeConfChange({ type: 'remove', node: 'c' }));
+    c.tickAll(1);
+    expect(c.node('a').conf.voters).toEqual(['a', 'b']);
+    expect(c.node('c').conf.voters).toEqual(['a', 'b', 'c']);
+    const term = c.node('a').term;
+    c.tickAll(100); // ten election timeouts: c campaigns again and again
+    expect(c.leaders()).toEqual(['a']);
+    expect(c.node('a').term).toBe(term);
+    expect(c.node('b').term).toBe(term);
+    expect(c.node('c').term).toBe(term); // pre-votes move no term
+    expect(c.delivered.some((m) => m.from === 'c' && m.type === 'pre-vote')).toBe(true);
+    expect(c.delivered.some((m) => m.from === 'c' && m.type === 'vote')).toBe(false);
+    c.propose('a', 'still');
+    c.tickAll(1);
+    expect(c.applied.get('b')).toContain('still');
+  });
+
   it('allows one uncommitted change at a time and refuses nonsense', () => {
     const c = new ScriptedCluster(['a', 'b', 'c']);
     c.campaign('a');

@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveClusterConfig } from '../../src/config/cluster-config.ts';
+import { type ClusterConfig, resolveClusterConfig } from '../../src/config/cluster-config.ts';
 import { FlotillaNode, type FlotillaNodeOptions } from '../../src/server/flotilla-node.ts';
 import { freePort } from '../support/process-cluster.ts';
 import { waitUntil } from '../support/wait-for.ts';
@@ -28,7 +28,8 @@ export class NodeCluster {
 
   private constructor(
     readonly dir: string,
-    readonly config: ReturnType<typeof resolveClusterConfig>,
+    /** The cluster file as it stands; `addNode` appends to it (nodes started before keep the older one). */
+    public config: ClusterConfig,
     private readonly nodeOptions: NodeClusterOptions['node'],
   ) {}
 
@@ -58,10 +59,22 @@ export class NodeCluster {
     return cluster;
   }
 
-  async startNode(id: string): Promise<FlotillaNode> {
-    const node = await FlotillaNode.start({ config: this.config, nodeId: id, ...this.nodeOptions });
+  async startNode(id: string, options: { join?: boolean } = {}): Promise<FlotillaNode> {
+    const node = await FlotillaNode.start({
+      config: this.config,
+      nodeId: id,
+      ...this.nodeOptions,
+      ...options,
+    });
     this.nodes.set(id, node);
     return node;
+  }
+
+  /** Appends a node with a free port and `join: true` to the cluster file (not started); answers its address. */
+  async addNode(id: string): Promise<string> {
+    const address = `127.0.0.1:${await freePort()}`;
+    this.config = { ...this.config, nodes: [...this.config.nodes, { id, address, join: true }] };
+    return address;
   }
 
   async stopNode(id: string): Promise<void> {

@@ -40,6 +40,7 @@ export interface ProcessClusterOptions {
   readonly size?: number;
   readonly heartbeatMs?: number;
   readonly electionMs?: number;
+  readonly snapshotEntries?: number;
   readonly logLevel?: string;
 }
 
@@ -49,13 +50,21 @@ interface Running {
   output: string;
 }
 
+/** A node of the cluster file; `join` marks one added after the cluster was founded. */
+export interface ProcessNode {
+  readonly id: string;
+  readonly address: string;
+  readonly join?: boolean;
+}
+
 export class ProcessCluster {
   private readonly running = new Map<string, Running>();
 
   private constructor(
     readonly dir: string,
     readonly file: string,
-    readonly nodes: readonly { readonly id: string; readonly address: string }[],
+    private readonly options: ProcessClusterOptions,
+    private readonly members: ProcessNode[],
   ) {}
 
   static async create(options: ProcessClusterOptions = {}): Promise<ProcessCluster> {
@@ -63,22 +72,49 @@ export class ProcessCluster {
     const nodes = [];
     for (let i = 1; i <= (options.size ?? 3); i++)
       nodes.push({ id: `n${i}`, address: `127.0.0.1:${await freePort()}` });
+    const cluster = new ProcessCluster(dir, join(dir, 'cluster.yaml'), options, nodes);
+    await cluster.writeFile();
+    return cluster;
+  }
+
+  /** Every node of the cluster file. */
+  get nodes(): readonly ProcessNode[] {
+    return this.members;
+  }
+
+  /**
+   * Appends a node on a free port to the cluster file with `join: true` (not
+   * started). Running nodes read the file once, at start: they learn of it
+   * only through the cluster (`member.add`).
+   */
+  async addNode(id: string): Promise<string> {
+    const address = `127.0.0.1:${await freePort()}`;
+    this.members.push({ id, address, join: true });
+    await this.writeFile();
+    return address;
+  }
+
+  private async writeFile(): Promise<void> {
+    const o = this.options;
     const yaml = [
       'cluster: e2e',
       'dataDir: ./data',
       'token: e2e-token',
       'nodes:',
-      ...nodes.flatMap((n) => [`  - id: ${n.id}`, `    address: ${n.address}`]),
+      ...this.members.flatMap((n) => [
+        `  - id: ${n.id}`,
+        `    address: ${n.address}`,
+        ...(n.join === true ? ['    join: true'] : []),
+      ]),
       'raft:',
-      `  heartbeatMs: ${options.heartbeatMs ?? 50}`,
-      `  electionMs: ${options.electionMs ?? 500}`,
+      `  heartbeatMs: ${o.heartbeatMs ?? 50}`,
+      `  electionMs: ${o.electionMs ?? 500}`,
+      ...(o.snapshotEntries === undefined ? [] : [`  snapshotEntries: ${o.snapshotEntries}`]),
       'log:',
-      `  level: ${options.logLevel ?? 'warn'}`,
+      `  level: ${o.logLevel ?? 'warn'}`,
       '',
     ].join('\n');
-    const file = join(dir, 'cluster.yaml');
-    await writeFile(file, yaml);
-    return new ProcessCluster(dir, file, nodes);
+    await writeFile(this.file, yaml);
   }
 
   get endpoints(): string[] {
@@ -102,10 +138,18 @@ export class ProcessCluster {
     for (const n of this.nodes) if (!this.running.has(n.id)) this.start(n.id);
   }
 
-  start(id: string): void {
-    const child = spawn(process.execPath, [FLOTILLA_BIN, 'start', '--id', id, '-c', this.file], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  /** Starts node `id` (`flotilla start`; with `--join` when `join`). */
+  start(id: string, options: { join?: boolean } = {}): void {
+    const args = [
+      FLOTILLA_BIN,
+      'start',
+      '--id',
+      id,
+      '-c',
+      this.file,
+      ...(options.join === true ? ['--join'] : []),
+    ];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const entry: Running = {
       process: child,
       output: '',
