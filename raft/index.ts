@@ -23,6 +23,7 @@ export { seededRng } from './core/rng.ts';
 export * from './core/types.ts';
 export { type Logger, noopLogger } from './logger.ts';
 export { EXIT_CORRUPT_DATA, startOrExit } from './runtime/node-main.ts';
+export type { PeerAddressOf } from './runtime/peer-sync.ts';
 export {
   DEFAULT_SNAPSHOT_BYTES,
   DEFAULT_SNAPSHOT_ENTRIES,
