@@ -17,6 +17,7 @@ import { freePort } from '../../test/support/process-cluster.ts';
 import { waitUntilAsync } from '../../test/support/wait-for.ts';
 import { ensureEtcd, etcdVersion } from './etcd-install.ts';
 import type {
+  AddedMember,
   BenchClient,
   BenchClientOptions,
   BenchCluster,
@@ -37,8 +38,10 @@ interface Member extends MemberProcess {
   readonly clientUrl: string;
   readonly peerUrl: string;
   readonly dataDir: string;
-  /** etcd's member id (decimal string), learnt from its first status answer. */
+  /** etcd's member id (decimal string), learnt from its first status answer (or from `member add`). */
   id?: string;
+  /** Added by {@link EtcdCluster.addMember}: started with `--initial-cluster-state existing`. */
+  readonly join?: boolean;
 }
 
 /**
@@ -272,7 +275,7 @@ export class EtcdCluster implements BenchCluster {
       '--initial-cluster-token',
       this.token,
       '--initial-cluster-state',
-      'new',
+      m.join === true ? 'existing' : 'new',
       '--heartbeat-interval',
       String(this.options.heartbeatMs),
       '--election-timeout',
@@ -287,6 +290,67 @@ export class EtcdCluster implements BenchCluster {
     ];
     const child = spawn(this.bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     adoptProcess(m, child);
+  }
+
+  /**
+   * `Cluster.MemberAdd` of a voter with the new member's peer URL, sent to
+   * the leader (what `etcdctl member add` does). etcd 3.4 refuses a voter
+   * ("unhealthy cluster") until every voter has been connected to the leader
+   * for 5 s (`--strict-reconfig-check`, its default): such a refusal is
+   * retried every 250 ms for up to 30 s, and counted.
+   */
+  async addMember(): Promise<AddedMember> {
+    const name = `m${this.list.length + 1}`;
+    const m: Member = {
+      name,
+      clientUrl: `http://127.0.0.1:${await freePort()}`,
+      peerUrl: `http://127.0.0.1:${await freePort()}`,
+      dataDir: join(this.tempDir, name),
+      output: '',
+      join: true,
+    };
+    const leader = this.member(await this.leader());
+    const client = new Etcd3({
+      hosts: [leader.clientUrl],
+      faultHandling: { host: () => noop, global: noop },
+      defaultCallOptions: () => ({ deadline: Date.now() + 10_000 }),
+    });
+    const giveUpAt = performance.now() + 30_000;
+    let refused = 0;
+    let addMs: number;
+    try {
+      for (;;) {
+        const t0 = performance.now();
+        try {
+          const r = await client.cluster.memberAdd({ peerURLs: [m.peerUrl] });
+          addMs = performance.now() - t0;
+          m.id = r.member.ID;
+          break;
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          if (!message.includes('unhealthy cluster') || performance.now() > giveUpAt) throw err;
+          refused++;
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      }
+    } finally {
+      client.close();
+    }
+    this.list.push(m);
+    return { id: name, addMs, refused };
+  }
+
+  async isVoter(member: string): Promise<boolean | undefined> {
+    const id = this.member(member).id;
+    for (const m of this.list.filter((x) => x.process !== undefined && x.name !== member)) {
+      try {
+        const { members } = await this.admin(m.name).cluster.memberList({});
+        return members.some((x) => x.ID === id && !x.isLearner);
+      } catch {
+        // Try the next member.
+      }
+    }
+    return undefined;
   }
 
   fsyncStats(member: string): Promise<FsyncStats | undefined> {

@@ -17,6 +17,7 @@ import type { NodeStatus } from '../../src/protocol/client-protocol.ts';
 import { FLOTILLA_BIN, fetchNodeStatus, freePort } from '../../test/support/process-cluster.ts';
 import { waitUntilAsync } from '../../test/support/wait-for.ts';
 import type {
+  AddedMember,
   BenchClient,
   BenchClientOptions,
   BenchCluster,
@@ -124,6 +125,30 @@ class FlotillaLoader implements BenchLoader {
 interface Node extends MemberProcess {
   readonly id: string;
   readonly address: string;
+  /** Added by {@link FlotillaCluster.addMember}: `join: true` in the cluster file, started with `--join`. */
+  readonly join?: boolean;
+}
+
+/** The cluster file: every node (a joining one with `join: true`), the timing and snapshot threshold, the log level. */
+function clusterYaml(nodes: readonly Node[], options: StartOptions): string {
+  return [
+    'cluster: bench',
+    'dataDir: ./data',
+    'token: bench-token',
+    'nodes:',
+    ...nodes.flatMap((n) => [
+      `  - id: ${n.id}`,
+      `    address: ${n.address}`,
+      ...(n.join === true ? ['    join: true'] : []),
+    ]),
+    'raft:',
+    `  heartbeatMs: ${options.heartbeatMs}`,
+    `  electionMs: ${options.electionMs}`,
+    ...(options.snapshotEntries === undefined ? [] : [`  snapshotEntries: ${options.snapshotEntries}`]),
+    'log:',
+    `  level: ${options.logLevel ?? 'warn'}`,
+    '',
+  ].join('\n');
 }
 
 /** A running 3-node Flotilla cluster of real processes. */
@@ -137,6 +162,7 @@ export class FlotillaCluster implements BenchCluster {
     private readonly file: string,
     private readonly nodes: Node[],
     private readonly nodeArgs: readonly string[],
+    private readonly options: StartOptions,
   ) {}
 
   /** Writes a cluster file in a temp dir, starts three nodes and waits for a leader. */
@@ -145,25 +171,11 @@ export class FlotillaCluster implements BenchCluster {
     const nodes: Node[] = [];
     for (let i = 1; i <= 3; i++)
       nodes.push({ id: `n${i}`, address: `127.0.0.1:${await freePort()}`, output: '' });
-    const yaml = [
-      'cluster: bench',
-      'dataDir: ./data',
-      'token: bench-token',
-      'nodes:',
-      ...nodes.flatMap((n) => [`  - id: ${n.id}`, `    address: ${n.address}`]),
-      'raft:',
-      `  heartbeatMs: ${options.heartbeatMs}`,
-      `  electionMs: ${options.electionMs}`,
-      ...(options.snapshotEntries === undefined ? [] : [`  snapshotEntries: ${options.snapshotEntries}`]),
-      'log:',
-      `  level: ${options.logLevel ?? 'warn'}`,
-      '',
-    ].join('\n');
     const file = join(dir, 'cluster.yaml');
-    await writeFile(file, yaml);
+    await writeFile(file, clusterYaml(nodes, options));
     const nodeArgs =
       options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`];
-    const self = new FlotillaCluster(dir, file, nodes, nodeArgs);
+    const self = new FlotillaCluster(dir, file, nodes, nodeArgs, options);
     try {
       for (const n of nodes) self.restart(n.id);
       await self.leader(30_000);
@@ -252,12 +264,56 @@ export class FlotillaCluster implements BenchCluster {
     if (n.process !== undefined) throw new Error(`flotilla ${member} is running`);
     const child = spawn(
       process.execPath,
-      [...this.nodeArgs, FLOTILLA_BIN, 'start', '--id', member, '-c', this.file],
+      [
+        ...this.nodeArgs,
+        FLOTILLA_BIN,
+        'start',
+        '--id',
+        member,
+        '-c',
+        this.file,
+        ...(n.join === true ? ['--join'] : []),
+      ],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
     adoptProcess(n, child);
+  }
+
+  /**
+   * `client.cluster.addMember` through the running nodes (the SDK finds the
+   * leader), then the node is appended to the cluster file with `join:
+   * true`: the running nodes read the file only at start and learn of it
+   * through the cluster; the new node reads it when {@link restart} starts it.
+   */
+  async addMember(): Promise<AddedMember> {
+    const id = `n${this.nodes.length + 1}`;
+    const address = `127.0.0.1:${await freePort()}`;
+    const client = await connect({
+      endpoints: this.nodes.filter((n) => n.process !== undefined).map((n) => n.address),
+    });
+    let addMs: number;
+    try {
+      const t0 = performance.now();
+      await client.cluster.addMember({ id, address }, { timeoutMs: 30_000 });
+      addMs = performance.now() - t0;
+    } finally {
+      await client.close();
+    }
+    this.nodes.push({ id, address, join: true, output: '' });
+    await writeFile(this.file, clusterYaml(this.nodes, this.options));
+    return { id, addMs, refused: 0 };
+  }
+
+  async isVoter(member: string): Promise<boolean | undefined> {
+    // The leader's view (its latest configuration entry): a node that says it leads, in the highest term.
+    const running = this.nodes.filter((n) => n.process !== undefined);
+    const statuses = await Promise.all(running.map((n) => this.status(n.id)));
+    const leader = statuses
+      .filter((s) => s?.role === 'leader')
+      .sort((a, b) => (b?.term ?? 0) - (a?.term ?? 0))[0];
+    return leader?.members.some((m) => m.id === member && m.voter);
   }
 
   fsyncStats(member: string): Promise<FsyncStats | undefined> {

@@ -74,7 +74,7 @@ export async function waitQuiet(cluster: BenchCluster, members: readonly string[
   return commit;
 }
 
-/** The times of one restart, each from the spawn (ms). */
+/** The times of one restart (or first start of an added member), each from the spawn (ms). */
 export interface RestartTimes {
   /** `Date.now()` at the spawn, to place the members' own log lines. */
   readonly spawnedAt: number;
@@ -120,7 +120,7 @@ function poll<T>(
       if (performance.now() > deadline) {
         finished = true;
         clearInterval(timer);
-        reject(new Error(`${what} within ${Math.round(deadline - t0)} ms of the restart`));
+        reject(new Error(`${what} within ${Math.round(deadline - t0)} ms of the spawn`));
         return;
       }
       if (inFlight >= MAX_PROBES) return;
@@ -144,9 +144,10 @@ function poll<T>(
 }
 
 /**
- * Starts the stopped `member` again and times it from the spawn: to its
- * first status answer, to an applied index of at least `target`, and to the
- * first linearizable read it serves.
+ * Starts the stopped `member` (again, or for the first time after
+ * `addMember`) and times it from the spawn: to its first status answer, to
+ * an applied index of at least `target`, and to the first linearizable read
+ * it serves.
  */
 export async function timeRestart(
   cluster: BenchCluster,
@@ -247,6 +248,7 @@ export function restartLogNote(
   member: string,
   leader: string,
   spawnedAt: number,
+  what = 'restart',
 ): string {
   const mine = cluster.output(member);
   const at = (line: LogLine | undefined): string => `${sinceSpawn(line, spawnedAt)} ms`;
@@ -258,11 +260,11 @@ export function restartLogNote(
       f.peer === member && Number(f.time) >= spawnedAt;
     const dialedIn = findLogLine(theirs, 'peer connected', after);
     const linkUp = findLogLine(theirs, 'peer link up', after);
-    return `${cluster.system} ${member} restart, from the logs: listening at ${at(listening)}, its link to the leader accepted by the leader at ${at(dialedIn)}, the leader's link to it up at ${at(linkUp)} (the leader redials a lost peer with backoff up to 5 s), leader known at ${at(knowsLeader)}`;
+    return `${cluster.system} ${member} ${what}, from the logs: listening at ${at(listening)}, its link to the leader accepted by the leader at ${at(dialedIn)}, the leader's link to it up at ${at(linkUp)} (the leader redials a lost peer with backoff up to 5 s), leader known at ${at(knowsLeader)}`;
   }
   const serving = findLogLine(mine, 'serving client traffic');
   const knowsLeader = findLogLine(mine, 'raft.node:', (f) => String(f.msg).includes('elected leader'));
-  return `${cluster.system} ${member} restart, from the logs: serving clients at ${at(serving)}, leader known at ${at(knowsLeader)}`;
+  return `${cluster.system} ${member} ${what}, from the logs: serving clients at ${at(serving)}, leader known at ${at(knowsLeader)}`;
 }
 
 /** An applied-index trace as `index@ms → …`. */

@@ -1,6 +1,6 @@
 /**
  * What the load generator needs from a system under test: a running 3-member
- * cluster of real processes (`BenchCluster`) and clients of it
+ * cluster of real processes, which can grow by a member (`BenchCluster`) and clients of it
  * (`BenchClient`). One adapter per system: flotilla-system.ts, etcd-system.ts.
  */
 
@@ -64,8 +64,32 @@ export interface BenchCluster {
   snapshotFile(member: string): Promise<{ path: string; bytes: number } | undefined>;
   /** `kill -9`. */
   kill(member: string): Promise<void>;
-  /** Starts a killed member again (same data). */
+  /**
+   * Starts a stopped member: a killed one again on its data, or one from
+   * {@link addMember} for the first time, empty, joining the running cluster.
+   */
   restart(member: string): void;
+  /**
+   * Adds a new, empty member to the running cluster's configuration, on
+   * fresh loopback ports with its data dir in {@link tempDir}, and resolves
+   * once the change is committed. Flotilla: `client.cluster.addMember` (a
+   * learner, which the leader promotes to voter once it has caught up), and
+   * the node appended to the cluster file with `join: true`; etcd:
+   * `Cluster.MemberAdd` of a voter, as `etcdctl member add` does. The member
+   * is not started: {@link restart} starts it (Flotilla `start --join`; etcd
+   * `--initial-cluster-state existing` with every member in
+   * `--initial-cluster`). From then on it is one of {@link members}, every
+   * call taking a member id takes its id, and {@link close} stops it with the
+   * others.
+   */
+  addMember(): Promise<AddedMember>;
+  /**
+   * Whether the configuration has `member` as a voter (false: a learner, or
+   * not a member), or undefined when nobody answers. Flotilla: the leader's
+   * latest configuration entry; etcd: the member list of another running
+   * member.
+   */
+  isVoter(member: string): Promise<boolean | undefined>;
   /**
    * Resolves once the member answers and has applied at least `index` (a
    * leader's commit index from {@link commitIndex}); polls every 10 ms.
@@ -105,6 +129,20 @@ export interface BenchCluster {
    * current leader, up to {@link BenchLoader.concurrency} in flight.
    */
   connectLoader(): Promise<BenchLoader>;
+}
+
+/** What {@link BenchCluster.addMember} did. */
+export interface AddedMember {
+  /** The new member's id (what {@link BenchCluster.members} lists). */
+  readonly id: string;
+  /** ms from sending the add request that was accepted to its answer (the configuration change committed). */
+  readonly addMs: number;
+  /**
+   * Add requests refused before one was accepted (etcd refuses a voter,
+   * "unhealthy cluster", until every voter has been connected to the leader
+   * for 5 s, so right after a follower's restart).
+   */
+  readonly refused: number;
 }
 
 /** See {@link BenchCluster.connectLoader}. */

@@ -1,11 +1,8 @@
 /**
  * A snapshot of 100,000 instances (20,000 with --quick): its size, the time
  * to take it, and the time to install it on a member that needs it
- * (issue #6).
- *
- * A brand-new member cannot be added yet (membership changes are not exposed
- * to clients), so the member that needs the snapshot is a follower that
- * falls behind the leader's compaction point:
+ * (issue #6), twice: on a follower that fell behind the leader's compaction
+ * point (steps 1–4), then on a brand-new fourth member (step 5).
  *
  * 1. Both systems snapshot every 10,000 applied entries (Flotilla
  *    `raft.snapshotEntries`, its default; etcd `--snapshot-count`, lowered
@@ -24,6 +21,18 @@
  *    leader's (same index, identical bytes), and its applied index went from
  *    where it stopped to the snapshot's with nothing in between; etcd: the
  *    follower's `etcd_network_snapshot_receive_success` counter.
+ * 5. Once all three have applied everything, a fourth member is added
+ *    (BenchCluster.addMember: Flotilla `client.cluster.addMember`, a learner
+ *    the leader promotes once caught up; etcd `Cluster.MemberAdd`, a voter,
+ *    as `etcdctl member add`) and started empty (Flotilla `start --join`;
+ *    etcd `--initial-cluster-state existing`), timed from the spawn as in
+ *    step 3, plus the moment its applied index reaches the leader's snapshot
+ *    index. The leader's log starts after its snapshot (etcd: 5,000 entries
+ *    before it), so the new member can only start from the snapshot. Proof:
+ *    Flotilla, its snapshot file is the leader's (same index, identical
+ *    bytes) and the first applied index it reports after 0 is at least the
+ *    snapshot's; etcd, its `etcd_network_snapshot_receive_success` counter.
+ *    It is stopped with the cluster (by pid), not removed.
  *
  * Size: the snapshot the follower receives (Flotilla: the leader's
  * `snap-*.snap`; etcd: its bbolt `member/snap/db`, which etcd streams as the
@@ -202,9 +211,190 @@ async function installProof(
   };
 }
 
+/**
+ * Polls {@link BenchCluster.isVoter} every 25 ms; resolves with the ms from
+ * the call to the first `true`, or NaN once `stop.stopped` is set or after
+ * `timeoutMs`.
+ */
+async function timeVoter(
+  cluster: BenchCluster,
+  member: string,
+  timeoutMs: number,
+  stop: { stopped: boolean },
+): Promise<number> {
+  const t0 = performance.now();
+  while (!stop.stopped && performance.now() - t0 < timeoutMs) {
+    if ((await cluster.isVoter(member)) === true) return performance.now() - t0;
+    await sleep(25);
+  }
+  return Number.NaN;
+}
+
+/**
+ * How the new member started, from what it left behind: 1 (it installed the
+ * leader's snapshot) or 0, and a note.
+ */
+async function joinProof(
+  cluster: BenchCluster,
+  member: string,
+  leader: string,
+  leaderSnap: number,
+  leaderHash: string | undefined,
+  sentBefore: number,
+  applied: RestartTimes['applied'],
+): Promise<{ installed: number; note: string }> {
+  const firstApplied = applied.find((a) => a.index > 0);
+  const trace = `applied index seen (at ms after the spawn): ${formatTrace(applied)}`;
+  const mineIndex = await cluster.raftSnapshotIndex(member);
+  if (cluster.system === 'etcd') {
+    const received =
+      (await scrapeValue(cluster.metricsUrl(member), 'etcd_network_snapshot_receive_success')) ?? 0;
+    const sent =
+      ((await scrapeValue(cluster.metricsUrl(leader), 'etcd_network_snapshot_send_success')) ?? 0) -
+      sentBefore;
+    return {
+      installed: received > 0 ? 1 : 0,
+      note: `etcd new member ${member}: leader's snapshot at ${leaderSnap} (log compacted to ${leaderSnap - KEPT_AFTER_SNAPSHOT.etcd}); the new member's etcd_network_snapshot_receive_success ${received}, the leader's etcd_network_snapshot_send_success +${sent} since the add; its newest Raft snapshot now ${mineIndex} (etcd sends a snapshot made at the leader's applied index when it sends, with its whole bbolt database); ${trace}`,
+    };
+  }
+  const mine = await cluster.snapshotFile(member);
+  const same =
+    mine !== undefined &&
+    leaderHash !== undefined &&
+    mineIndex === leaderSnap &&
+    (await sha256(mine.path)) === leaderHash;
+  const jumped = firstApplied !== undefined && firstApplied.index >= leaderSnap;
+  return {
+    installed: same && jumped ? 1 : 0,
+    note: `flotilla new member ${member}: leader's snapshot at ${leaderSnap} (its log starts after it); the new member's newest snapshot file at ${mineIndex}, ${same ? 'identical to' : 'different from'} the leader's; its first applied index after 0: ${firstApplied?.index ?? 'none'} (${jumped ? 'at or past' : 'BEFORE'} the snapshot's); ${trace}`,
+  };
+}
+
+/**
+ * Step 5: adds a fourth member to the quiet cluster, starts it empty and
+ * times it from the spawn (first status answer, applied index at the
+ * leader's snapshot and at its commit, first linearizable read served, and
+ * when the configuration lists it as a voter), then proves it installed the
+ * leader's snapshot.
+ */
+async function joinNewMember(ctx: RunContext): Promise<{ measured: Measured[]; notes: string[] }> {
+  const { cluster, system } = ctx;
+  await waitQuiet(cluster, cluster.members);
+  const leader = await cluster.leader();
+  const leaderSnap = await cluster.raftSnapshotIndex(leader);
+  if (leaderSnap === undefined) throw new Error(`${system} leader ${leader} has no Raft snapshot`);
+  const leaderFile = await cluster.snapshotFile(leader);
+  // Flotilla's snapshot file is what the new member must end up with, byte for byte.
+  const leaderHash =
+    system === 'flotilla' && leaderFile !== undefined ? await sha256(leaderFile.path) : undefined;
+  const sendMetric = 'etcd_network_snapshot_send_total_duration_seconds';
+  const sent0 = system === 'etcd' ? await scrapeHistogram(cluster.metricsUrl(leader), sendMetric) : undefined;
+  const sentOk0 =
+    system === 'etcd'
+      ? ((await scrapeValue(cluster.metricsUrl(leader), 'etcd_network_snapshot_send_success')) ?? 0)
+      : 0;
+  const added = await cluster.addMember();
+  const member = added.id;
+  const target = await cluster.commitIndex(leader);
+  if (target === undefined) throw new Error(`${system} leader ${leader} does not answer after the add`);
+  ctx.log(
+    `  ${system}: ${member} added in ${added.addMs.toFixed(0)} ms${added.refused > 0 ? ` (after ${added.refused} refusals)` : ''}; leader ${leader}, snapshot at ${leaderSnap}, commit ${target}`,
+  );
+  const stop = { stopped: false };
+  const voter = timeVoter(cluster, member, 300_000, stop);
+  // timeVoter starts a few µs before the spawn.
+  let times: RestartTimes;
+  try {
+    times = await timeRestart(cluster, member, target, 300_000);
+  } catch (err) {
+    stop.stopped = true;
+    await voter;
+    throw err;
+  }
+  // Flotilla promotes once the learner has caught up: give it 30 s more than the first read.
+  const giveUp = setTimeout(() => {
+    stop.stopped = true;
+  }, 30_000);
+  const voterMs = await voter;
+  clearTimeout(giveUp);
+  const atSnapshotMs = times.applied.find((a) => a.index >= leaderSnap)?.atMs ?? Number.NaN;
+  const proof = await joinProof(cluster, member, leader, leaderSnap, leaderHash, sentOk0, times.applied);
+  const notes = [
+    proof.note,
+    restartLogNote(cluster, member, leader, times.spawnedAt, 'start as a new member'),
+    `${system} new member ${member}: a voter ${Number.isNaN(voterMs) ? 'not seen' : `at ${voterMs.toFixed(0)} ms after the spawn`}${system === 'etcd' ? ' (etcd: added as a voter, before the spawn)' : ' (Flotilla: added as a learner, promoted by the leader once caught up)'}`,
+  ];
+  if (system === 'etcd') {
+    const sent = await scrapeHistogram(cluster.metricsUrl(leader), sendMetric);
+    const received = await scrapeHistogram(
+      cluster.metricsUrl(member),
+      'etcd_network_snapshot_receive_total_duration_seconds',
+    );
+    notes.push(
+      `etcd new member ${member}: the leader sent ${(sent?.count ?? 0) - (sent0?.count ?? 0)} database snapshot(s) in ${(((sent?.seconds ?? 0) - (sent0?.seconds ?? 0)) * 1000).toFixed(0)} ms; the new member received ${received?.count ?? 0} in ${((received?.seconds ?? 0) * 1000).toFixed(0)} ms`,
+    );
+  }
+  ctx.log(
+    `  ${system}: new member ${member}: up ${times.upMs.toFixed(0)} ms, at the snapshot ${atSnapshotMs.toFixed(0)} ms, caught up ${times.caughtUpMs.toFixed(0)} ms, first read ${times.readMs.toFixed(0)} ms, voter ${voterMs.toFixed(0)} ms; installed: ${proof.installed === 1 ? 'yes' : 'NO'}`,
+  );
+  const measured: Measured[] = [
+    {
+      key: 'snapshot join add',
+      label: 'new member: add to the configuration (request to committed)',
+      unit: 'ms',
+      value: added.addMs,
+      better: 'lower',
+    },
+    {
+      key: 'snapshot join ready',
+      label: 'new member: spawn to first linearizable read served',
+      unit: 'ms',
+      value: times.readMs,
+      better: 'lower',
+    },
+    {
+      key: 'snapshot join caught up',
+      label: "new member: spawn to applied = leader's commit",
+      unit: 'ms',
+      value: times.caughtUpMs,
+      better: 'lower',
+    },
+    {
+      key: 'snapshot join at snapshot',
+      label: "new member: spawn to applied ≥ the leader's snapshot index",
+      unit: 'ms',
+      value: atSnapshotMs,
+      better: 'lower',
+    },
+    {
+      key: 'snapshot join up',
+      label: 'new member: spawn to first status answer',
+      unit: 'ms',
+      value: times.upMs,
+      better: 'lower',
+    },
+    {
+      key: 'snapshot join install',
+      label: 'new member: first status answer to caught up (transfer, install, the rest of the log)',
+      unit: 'ms',
+      value: times.caughtUpMs - times.upMs,
+      better: 'lower',
+    },
+    {
+      key: 'snapshot join installed',
+      label: "the new member installed the leader's snapshot (1) rather than replaying entries (0)",
+      unit: 'yes',
+      value: proof.installed,
+      better: 'higher',
+    },
+  ];
+  return { measured, notes };
+}
+
 export const snapshot: Workload = {
   name: 'snapshot',
-  title: 'snapshot of 100,000 instances: size, time to take, time to install on a follower left behind',
+  title:
+    'snapshot of 100,000 instances: size, time to take, time to install on a follower left behind and on a new member',
   startOptions: () => ({ snapshotEntries: SNAPSHOT_ENTRIES, logLevel: 'info' }),
   async run(ctx: RunContext): Promise<WorkloadResult> {
     const { cluster, system } = ctx;
@@ -382,6 +572,9 @@ export const snapshot: Workload = {
         },
       );
     }
+    const joined = await joinNewMember(ctx);
+    measured.push(...joined.measured);
+    notes.push(...joined.notes);
     return { measured, notes };
   },
 };
