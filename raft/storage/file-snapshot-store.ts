@@ -74,9 +74,9 @@ export class FileSnapshotStore implements SnapshotStore {
     }
     await rename(tmp, join(this.dir, name));
     await syncDir(this.dir);
-    // Older snapshots are covered by this one.
+    // Older snapshots are covered by this one (names sort by index); a newer one stays the latest.
     for (const other of await this.snapshotFiles()) {
-      if (other !== name) await rm(join(this.dir, other), { force: true });
+      if (other < name) await rm(join(this.dir, other), { force: true });
     }
   }
 

@@ -32,6 +32,8 @@ export class LevelStorage implements RaftStorage, NodeStorage {
   #loaded: PersistedState;
   /** A hard state that only moved the commit index, held for the next write. */
   #unwrittenHardState: HardState | undefined;
+  /** Index of the newest snapshot stored: an older or equal one changes nothing (MemoryStorage's rule). */
+  #snapshotIndex = 0;
   /** Term and vote of the last hard state written with an fsync. */
   #synced: { term: number; vote: string } = { term: 0, vote: '' };
   /** What `open` tolerated and repaired (a torn tail record), for the node's log. */
@@ -72,6 +74,7 @@ export class LevelStorage implements RaftStorage, NodeStorage {
       const snapshot = await snapshots.latest();
       const storage = new LevelStorage(db, snapshots, dir, { entries: [] });
       storage.#loaded = await storage.verifyAndLoad(snapshot);
+      storage.#snapshotIndex = snapshot?.meta.index ?? 0;
       const hs = storage.#loaded.hardState;
       if (hs !== undefined) storage.#synced = { term: hs.term, vote: hs.vote };
       for (const warning of storage.warnings) (options.logger ?? noopLogger).warn({ dir }, warning);
@@ -258,9 +261,14 @@ export class LevelStorage implements RaftStorage, NodeStorage {
    */
   async persistReady(ready: Ready): Promise<void> {
     const ops: BatchOp[] = [];
-    if (ready.snapshot !== undefined) {
-      await this.snapshots.save(ready.snapshot);
-      const { index, term } = ready.snapshot.meta;
+    const snapshot =
+      ready.snapshot !== undefined && ready.snapshot.meta.index > this.#snapshotIndex
+        ? ready.snapshot
+        : undefined;
+    if (snapshot !== undefined) {
+      await this.snapshots.save(snapshot);
+      this.#snapshotIndex = snapshot.meta.index;
+      const { index, term } = snapshot.meta;
       const atSnap =
         index >= this.#first && index <= this.#last ? await this.readEntries(index, index + 1) : [];
       ops.push(...this.dropOps(index, atSnap[0]?.term !== term));
@@ -272,7 +280,7 @@ export class LevelStorage implements RaftStorage, NodeStorage {
     // commit index rides with the next batch (or close()). Raft treats it as volatile — a restarted
     // node learns it from the leader — and it never passes the entries written with it.
     const mustSync =
-      ready.snapshot !== undefined ||
+      snapshot !== undefined ||
       ready.entries.length > 0 ||
       (hs !== undefined && (hs.term !== this.#synced.term || hs.vote !== this.#synced.vote));
     if (!mustSync) {
@@ -286,9 +294,11 @@ export class LevelStorage implements RaftStorage, NodeStorage {
     if (latest !== undefined) this.#synced = { term: latest.term, vote: latest.vote };
   }
 
-  /** Saves a local FSM snapshot, then drops the log it covers. */
+  /** Saves a local FSM snapshot, then drops the log it covers. An older or equal one changes nothing. */
   async saveSnapshot(snapshot: Snapshot): Promise<void> {
+    if (snapshot.meta.index <= this.#snapshotIndex) return;
     await this.snapshots.save(snapshot);
+    this.#snapshotIndex = snapshot.meta.index;
     await this.compact(snapshot.meta.index);
   }
 

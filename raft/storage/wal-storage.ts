@@ -8,7 +8,7 @@ import { FileSnapshotStore } from './file-snapshot-store.ts';
 import { syncDir } from './sync-dir.ts';
 import type { NodeStorage } from './types.ts';
 import { LogTerms } from './wal/log-terms.ts';
-import { frameBytes, scanSegment, writeFrame } from './wal/wal-frame.ts';
+import { newFrame, scanSegment, sealFrame } from './wal/wal-frame.ts';
 import { packRecord, unpackRecord } from './wal/wal-record-codec.ts';
 import { ReplayError, type WalRecord, WalReplay } from './wal/wal-replay.ts';
 
@@ -67,7 +67,8 @@ function segmentName(seq: number): string {
 export class WalStorage implements NodeStorage {
   /** What `open` tolerated and repaired (a torn last frame), for the node's log. */
   readonly warnings: string[] = [];
-  #loaded: PersistedState;
+  /** The state read at open, until the node first writes (load() hands it over; keeping it would hold the whole startup log). */
+  #loaded: PersistedState | undefined;
   #segments: Segment[];
   #handle: FileHandle;
   /** Where the next frame goes in the current segment, and the segment's preallocated size. */
@@ -80,6 +81,10 @@ export class WalStorage implements NodeStorage {
   /** The hard state last written, and one that only moved the commit index, held for the next write. */
   #written: HardState | undefined;
   #unwrittenHardState: HardState | undefined;
+  /** Index of the newest snapshot stored: an older or equal one changes nothing. */
+  #snapshotIndex: number;
+  /** The append in progress: appends are written one after another. */
+  #appending: Promise<void> = Promise.resolve();
   #closed = false;
 
   private constructor(
@@ -104,6 +109,7 @@ export class WalStorage implements NodeStorage {
     this.#framesInSegment = state.frames;
     this.#terms = state.terms;
     this.#written = state.loaded.hardState;
+    this.#snapshotIndex = state.loaded.snapshot?.meta.index ?? 0;
   }
 
   /** Opens (creating if needed) the WAL in `dir`/wal and the snapshots in `dir`/snapshots, verifying both. */
@@ -112,6 +118,7 @@ export class WalStorage implements NodeStorage {
     const segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     await mkdir(walDir, { recursive: true });
     const snapshots = await FileSnapshotStore.open(join(dir, 'snapshots'));
+    await syncDir(dir); // wal/ and snapshots/ themselves survive a crash
     const snapshot = await snapshots.latest();
     const names = await readdir(walDir);
     // A .tmp file is a segment whose creation crashed before its rename: it holds nothing acknowledged.
@@ -127,7 +134,11 @@ export class WalStorage implements NodeStorage {
       if (snapshot !== undefined)
         throw new StorageCorruptionError(walDir, 'a snapshot is stored but the write-ahead log is missing');
       const first = await createSegment(walDir, 1, segmentBytes, { cut: 0 });
-      opened = { segments: [first.segment], state: { entries: [], snapshotNotRecorded: false }, tail: first };
+      opened = {
+        segments: [first.segment],
+        state: { entries: [], walLast: 0, snapshotNotRecorded: false },
+        tail: first,
+      };
     } else {
       opened = await replaySegments(segments, snapshot, warnings);
     }
@@ -137,7 +148,11 @@ export class WalStorage implements NodeStorage {
       ...(state.hardState === undefined ? {} : { hardState: state.hardState }),
       ...(snapshot === undefined ? {} : { snapshot }),
     };
-    const terms = new LogTerms(snapshot?.meta.index ?? 0, state.entries);
+    // Until the snapshot's record is written below, the WAL still ends where it ended: a segment
+    // cut for that record must say so.
+    const terms = state.snapshotNotRecorded
+      ? new LogTerms(state.walLast, [])
+      : new LogTerms(snapshot?.meta.index ?? 0, state.entries);
     const storage = new WalStorage(walDir, snapshots, segmentBytes, {
       loaded,
       segments: opened.segments,
@@ -161,8 +176,13 @@ export class WalStorage implements NodeStorage {
     return storage;
   }
 
-  /** What the core needs to start: the state verified by `open`. */
+  /**
+   * What the core needs to start: the state verified by `open`. Valid until
+   * the first write; after it the storage no longer holds the startup log
+   * (the core compacts it away, and this copy would keep it in memory).
+   */
   load(): PersistedState {
+    if (this.#loaded === undefined) throw new Error('WalStorage.load() is only valid before the first write');
     return this.#loaded;
   }
 
@@ -171,13 +191,19 @@ export class WalStorage implements NodeStorage {
    * then one frame with the snapshot marker, the entries and the hard state.
    */
   async persistReady(ready: Ready): Promise<void> {
+    this.#loaded = undefined;
     const hs = ready.hardState;
+    // A snapshot no newer than ours changes nothing (MemoryStorage's rule; the core never sends one).
+    const snapshot =
+      ready.snapshot !== undefined && ready.snapshot.meta.index > this.#snapshotIndex
+        ? ready.snapshot
+        : undefined;
     // etcd's MustSync: only entries, a snapshot, or a new term or vote must be durable before the
     // Ready's messages leave. A Ready that only moves the commit index is not even written: the
     // commit index rides with the next frame (or close()). Raft treats it as volatile — a restarted
     // node learns it from the leader — and it never passes the entries written with it.
     const mustSync =
-      ready.snapshot !== undefined ||
+      snapshot !== undefined ||
       ready.entries.length > 0 ||
       (hs !== undefined && (hs.term !== this.#written?.term || hs.vote !== this.#written?.vote));
     if (!mustSync) {
@@ -186,9 +212,10 @@ export class WalStorage implements NodeStorage {
     }
     const hardState = hs ?? this.#unwrittenHardState;
     let snap: WalRecord['snap'];
-    if (ready.snapshot !== undefined) {
-      await this.snapshots.save(ready.snapshot);
-      const { index, term } = ready.snapshot.meta;
+    if (snapshot !== undefined) {
+      await this.snapshots.save(snapshot);
+      this.#snapshotIndex = snapshot.meta.index;
+      const { index, term } = snapshot.meta;
       snap = { index, term, keep: this.#terms.termAt(index) === term };
     }
     await this.append({
@@ -199,28 +226,43 @@ export class WalStorage implements NodeStorage {
     if (snap !== undefined) await this.dropSegmentsBelow(snap.index);
   }
 
-  /** Saves a local FSM snapshot, then deletes the segments it covers. */
+  /** Saves a local FSM snapshot, then deletes the segments it covers. An older or equal one changes nothing. */
   async saveSnapshot(snapshot: Snapshot): Promise<void> {
+    this.#loaded = undefined;
+    const { index, term } = snapshot.meta;
+    if (index <= this.#snapshotIndex) return;
     await this.snapshots.save(snapshot);
-    this.#terms.compact(snapshot.meta.index);
-    await this.dropSegmentsBelow(snapshot.meta.index);
+    this.#snapshotIndex = index;
+    if (index > this.#terms.last) {
+      // Past the end of the log (the runtime never does this: it snapshots at the applied index):
+      // the WAL must record it, or the next append would replay as a gap.
+      await this.append({ snap: { index, term, keep: false } });
+    } else {
+      this.#terms.compact(index);
+    }
+    await this.dropSegmentsBelow(index);
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    await this.#appending;
     // A clean stop keeps the latest commit index (a restart then applies up to it at once).
     if (this.#unwrittenHardState !== undefined) await this.append({ hardState: this.#unwrittenHardState });
     this.#closed = true;
     await this.#handle.close();
   }
 
-  /** Appends one record as a frame, cutting a new segment first when it does not fit, and syncs it. */
-  private async append(record: WalRecord): Promise<void> {
+  /** Appends one record as a frame (after any append in progress), cutting a new segment first when it does not fit. */
+  private append(record: WalRecord): Promise<void> {
+    const done = this.#appending.then(() => this.appendNow(record));
+    this.#appending = done.catch(() => undefined);
+    return done;
+  }
+
+  private async appendNow(record: WalRecord): Promise<void> {
     if (this.#closed) throw new Error('WAL is closed');
-    // pack() returns a view of the packer's shared buffer: copy it into the frame before packing anything else.
-    const payload = packRecord(record);
-    const frame = new Uint8Array(frameBytes(payload.byteLength));
-    writeFrame(frame, 0, payload);
+    // packRecord() returns a view of the packer's shared buffer: newFrame copies it before anything else packs.
+    const frame = newFrame(packRecord(record));
     if (this.#offset + frame.byteLength > this.segmentBytes && this.#framesInSegment > 1) await this.cut();
     const end = this.#offset + frame.byteLength;
     if (end > this.#capacity) {
@@ -230,6 +272,7 @@ export class WalStorage implements NodeStorage {
       await this.#handle.truncate(this.#capacity);
       await this.#handle.sync();
     }
+    sealFrame(frame, this.#segments.at(-1)!.seq, this.#offset);
     await writeAt(this.#handle, frame, this.#offset); // durable on return (O_DSYNC)
     this.#offset += frame.byteLength;
     this.#framesInSegment++;
@@ -264,9 +307,11 @@ export class WalStorage implements NodeStorage {
   private async dropSegmentsBelow(index: number): Promise<void> {
     let keepFrom = 0;
     for (let k = 1; k < this.#segments.length; k++) if (this.#segments[k]!.cut <= index) keepFrom = k;
-    const dropped = this.#segments.splice(0, keepFrom);
-    for (const segment of dropped) await rm(segment.path, { force: true });
-    if (dropped.length > 0) await syncDir(this.walDir);
+    // One directory sync per deletion: a crash must leave a suffix of the segments, never a gap.
+    for (const segment of this.#segments.splice(0, keepFrom)) {
+      await rm(segment.path, { force: true });
+      await syncDir(this.walDir);
+    }
   }
 }
 
@@ -299,9 +344,8 @@ async function createSegment(
 ): Promise<Tail & { segment: Segment }> {
   const path = join(walDir, segmentName(seq));
   const tmp = `${path}.tmp`;
-  const payload = packRecord(header);
-  const frame = new Uint8Array(frameBytes(payload.byteLength));
-  writeFrame(frame, 0, payload);
+  const frame = newFrame(packRecord(header));
+  sealFrame(frame, seq, 0);
   const handle = await open(tmp, CREATE_FLAGS);
   try {
     await handle.truncate(Math.min(bytes, PREALLOCATE_BYTES));
@@ -350,19 +394,20 @@ async function replaySegments(
       );
     const file = await readFile(segment.path);
     const bytes = new Uint8Array(file.buffer, file.byteOffset, file.byteLength);
-    const scan = scanSegment(bytes);
+    const scan = scanSegment(bytes, segment.seq);
     if (scan.bad !== undefined) {
-      const where = `${scan.bad.detail} at byte ${scan.bad.offset}`;
-      if (!isLast || scan.bad.validFrameAfter)
-        throw new StorageCorruptionError(
-          segment.path,
-          `${where}${scan.bad.validFrameAfter ? ', with valid frames after it' : ''}`,
-        );
+      const { offset, detail, torn, validFrameAfter } = scan.bad;
+      if (!isLast || !torn) {
+        const why = validFrameAfter
+          ? ', with valid frames after it'
+          : isLast
+            ? ', and every sector of it was written: damage, not a torn write'
+            : '';
+        throw new StorageCorruptionError(segment.path, `${detail} at byte ${offset}${why}`);
+      }
       // etcd's WAL rule: a torn write at the very end was never synced, so never acknowledged.
-      tornAt = scan.bad.offset;
-      warnings.push(
-        `dropped a torn frame at the end of ${segment.path}, byte ${scan.bad.offset} (${scan.bad.detail})`,
-      );
+      tornAt = offset;
+      warnings.push(`dropped a torn frame at the end of ${segment.path}, byte ${offset} (${detail})`);
     }
     if (scan.payloads.length === 0)
       throw new StorageCorruptionError(

@@ -58,7 +58,8 @@ export function packRecord(record: WalRecord): Uint8Array {
  * Throws on anything that is not a record.
  */
 export function unpackRecord(payload: Uint8Array): WalRecord {
-  const stored = packr.unpack(payload.slice()) as StoredRecord;
+  // Uint8Array's slice copies (a Buffer's would not).
+  const stored = packr.unpack(Uint8Array.prototype.slice.call(payload)) as StoredRecord;
   if (typeof stored !== 'object' || stored === null) throw new Error('frame is not a record');
   const { entries, ...rest } = stored;
   return entries === undefined ? rest : { ...rest, entries: fromColumns(entries) };

@@ -29,6 +29,8 @@ export class ReplayError extends Error {
 /** What the node starts from, after the snapshot on disk is taken into account. */
 export interface ReplayedState {
   readonly entries: Entry[];
+  /** Where the log in the WAL ends, before the snapshot is taken into account. */
+  readonly walLast: number;
   readonly hardState?: HardState;
   /**
    * The snapshot supersedes entries the WAL still holds (a crash between saving a leader's
@@ -127,6 +129,11 @@ export class WalReplay {
     const hs = this.#hardState;
     if (hs !== undefined && hs.commit > last)
       throw new ReplayError(`hard state commits index ${hs.commit} but the log ends at ${last}`, hs.commit);
-    return { entries, ...(hs === undefined ? {} : { hardState: hs }), snapshotNotRecorded };
+    return {
+      entries,
+      walLast: this.last,
+      ...(hs === undefined ? {} : { hardState: hs }),
+      snapshotNotRecorded,
+    };
   }
 }

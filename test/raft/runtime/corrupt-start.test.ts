@@ -113,22 +113,34 @@ describe('a node with corrupt data in LevelDB (a directory from before the WAL)'
   });
 });
 
-/** Node 'solo' on the WAL: entries 1..20 in four frames of five, committed up to `commit`; returns the segment's path. */
-async function walDir(commit: number): Promise<{ dir: string; segment: string; frames: number[] }> {
+/**
+ * Node 'solo' on the WAL: entries 1..20 in four frames of five, committed up
+ * to `commit` (the last frame's entries carry 300 bytes more each, so the
+ * frame spans sectors a crash can tear); returns the segment and its frames.
+ */
+async function walDir(
+  commit: number,
+): Promise<{ dir: string; segment: string; frames: { start: number; end: number }[] }> {
   const dir = await mkdtemp(join(tmpdir(), 'flotilla-corrupt-wal-'));
   dirs.push(dir);
   const s = await WalStorage.open(dir);
   for (let from = 1; from <= 20; from += 5) {
     const last = from + 4;
-    await s.persistReady(
-      ready(entries(from, last), { term: 2, vote: 'solo', commit: Math.min(commit, last) }),
+    const batch = entries(from, last).map((e) =>
+      last === 20 && e.type === 'normal'
+        ? { ...e, data: new TextEncoder().encode(`w${e.index}${' '.repeat(300)}`) }
+        : e,
     );
+    await s.persistReady(ready(batch, { term: 2, vote: 'solo', commit: Math.min(commit, last) }));
   }
   await s.close();
   const segment = join(dir, 'wal', '0000000000000001.wal');
   const file = await readFile(segment);
-  const frames = scanSegment(new Uint8Array(file.buffer, file.byteOffset, file.byteLength)).payloads.map(
-    (p) => p.byteOffset - file.byteOffset,
+  const frames = scanSegment(new Uint8Array(file.buffer, file.byteOffset, file.byteLength), 1).payloads.map(
+    (p) => {
+      const start = p.byteOffset - file.byteOffset - 8;
+      return { start, end: start + 8 + p.byteLength };
+    },
   );
   return { dir, segment, frames };
 }
@@ -142,7 +154,7 @@ async function flipByteAt(path: string, offset: number): Promise<void> {
 describe('a node with corrupt data in its WAL', () => {
   it('refuses to start on a flipped byte in a frame with frames after it, naming the segment and byte', async () => {
     const { dir, segment, frames } = await walDir(20);
-    await flipByteAt(segment, frames[2]! + 3);
+    await flipByteAt(segment, frames[2]!.start + 11);
     const run = start(dir);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain(segment);
@@ -151,7 +163,11 @@ describe('a node with corrupt data in its WAL', () => {
 
   it('tolerates a torn last frame that was never acknowledged, and reports it', async () => {
     const { dir, segment, frames } = await walDir(15);
-    await flipByteAt(segment, frames.at(-1)! + 3);
+    // The crash tore the last write: its sectors after the first never reached the disk.
+    const last = frames.at(-1)!;
+    const bytes = await readFile(segment);
+    bytes.fill(0, Math.ceil((last.start + 600) / 512) * 512, last.end);
+    await writeFile(segment, bytes);
     const run = start(dir);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/dropped a torn frame at the end of .*0000000000000001\.wal/);

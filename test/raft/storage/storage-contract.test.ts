@@ -118,7 +118,10 @@ describe.each(backends)('%s', (_name, open) => {
               back: fc.nat(3),
               count: fc.integer({ min: 1, max: 4 }),
             }),
-            fc.record({ kind: fc.constant('compact' as const), keep: fc.nat(3) }),
+            // keep < 0: a snapshot past the end of the log (the runtime never takes one; the contract holds anyway)
+            fc.record({ kind: fc.constant('compact' as const), keep: fc.integer({ min: -2, max: 3 }) }),
+            // a leader's snapshot no newer than ours: nothing changes
+            fc.record({ kind: fc.constant('stale-install' as const), back: fc.nat(2) }),
             fc.record({ kind: fc.constant('install' as const), ahead: fc.nat(4), sameTerm: fc.boolean() }),
           ),
           { maxLength: 12 },
@@ -141,12 +144,22 @@ describe.each(backends)('%s', (_name, open) => {
             } else if (op.kind === 'compact') {
               const index = last - op.keep;
               if (index < model.log.firstIndexSync()) continue;
+              const ours = model.log.entriesSync(index, index + 1)[0];
               const snap: Snapshot = {
-                meta: { index, term: model.log.entriesSync(index, index + 1)[0]!.term, conf },
+                meta: { index, term: ours?.term ?? term, conf },
                 data: Uint8Array.of(index),
               };
               model.installSnapshotSync(snap);
               await s.saveSnapshot(snap);
+            } else if (op.kind === 'stale-install') {
+              const current = model.log.firstIndexSync() - 1;
+              if (current === 0) continue;
+              const index = Math.max(1, current - op.back);
+              const snap: Snapshot = { meta: { index, term, conf }, data: Uint8Array.of(0xee) };
+              // A new term, so the Ready is written (one that only moved the commit index may not be).
+              const rd = ready([], { term: ++term, vote: '', commit: current }, snap);
+              model.persistReadySync(rd);
+              await s.persistReady(rd);
             } else {
               // A leader's snapshot, behind or past our last index, agreeing with our log there or not.
               const index = Math.max(model.log.firstIndexSync(), last - 2 + op.ahead);

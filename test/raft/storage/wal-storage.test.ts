@@ -5,7 +5,8 @@
  */
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Entry, Snapshot } from '../../../raft/core/types.ts';
 import { StorageCorruptionError } from '../../../raft/storage/corruption-error.ts';
@@ -37,12 +38,25 @@ async function segments(dir: string): Promise<string[]> {
   return (await readdir(join(dir, 'wal'))).filter((n) => n.endsWith('.wal')).sort();
 }
 
-/** Byte offsets of every frame in a segment file (the payload starts 8 bytes later). */
-async function frameOffsets(path: string): Promise<number[]> {
+/** Every frame in a segment file: where it starts and where its payload ends. */
+async function frames(path: string): Promise<{ start: number; end: number }[]> {
   const file = await readFile(path);
-  return scanSegment(new Uint8Array(file.buffer, file.byteOffset, file.byteLength)).payloads.map(
-    (p) => p.byteOffset - file.byteOffset - 8,
-  );
+  const seq = Number(basename(path, '.wal'));
+  return scanSegment(new Uint8Array(file.buffer, file.byteOffset, file.byteLength), seq).payloads.map((p) => {
+    const start = p.byteOffset - file.byteOffset - 8;
+    return { start, end: start + 8 + p.byteLength };
+  });
+}
+
+async function frameOffsets(path: string): Promise<number[]> {
+  return (await frames(path)).map((f) => f.start);
+}
+
+/** A write the crash tore: the frame's sectors from `from` on never reached the disk (a sparse file reads zeros). */
+async function tear(path: string, frame: { start: number; end: number }): Promise<void> {
+  const bytes = await readFile(path);
+  bytes.fill(0, Math.ceil((frame.start + 600) / 512) * 512, frame.end);
+  await writeFile(path, bytes);
 }
 
 async function flipByte(path: string, offset: number): Promise<void> {
@@ -119,12 +133,12 @@ describe('WalStorage after a crash', () => {
     const dir = await tempDir();
     let s = await WalStorage.open(dir);
     await s.persistReady(ready(range(1, 3, 1), { term: 1, vote: 'a', commit: 2 }));
-    await s.persistReady(ready(range(4, 5, 1)));
+    const big = (i: number): Entry => entry(i, 1, 'y'.repeat(800));
+    await s.persistReady(ready([big(4), big(5)])); // two sectors and more: a write the crash can tear
     await s.close();
     const [name] = await segments(dir);
     const path = join(dir, 'wal', name!);
-    const last = (await frameOffsets(path)).at(-1)!;
-    await flipByte(path, last + 12); // inside the payload of the last frame: a write that never completed
+    await tear(path, (await frames(path)).at(-1)!);
     s = await WalStorage.open(dir);
     expect(s.warnings.join('\n')).toMatch(/dropped a torn frame at the end of .*0000000000000001\.wal/);
     expect(s.load().entries.map((e) => e.index)).toEqual([1, 2, 3]);
@@ -139,6 +153,53 @@ describe('WalStorage after a crash', () => {
       [4, 2],
     ]);
     await s.close();
+  });
+
+  it('bytes inside an entry that look like frames do not make a torn write look like corruption', async () => {
+    // A client controls entry bytes: one plausible frame at every alignment, checksummed as a plain CRC32.
+    const inner = new TextEncoder().encode('ABCDEFGH');
+    const nested = new Uint8Array(16);
+    new DataView(nested.buffer).setUint32(0, inner.byteLength);
+    new DataView(nested.buffer).setUint32(4, crc32(inner) >>> 0);
+    nested.set(inner, 8);
+    const parts: number[] = [];
+    for (let j = 0; j < 8; j++) parts.push(...Array(j).fill(0xff), ...nested);
+    const data = Uint8Array.from([...parts, ...Array(3000).fill(0x61)]);
+    const dir = await tempDir();
+    let s = await WalStorage.open(dir);
+    await s.persistReady(ready([entry(1, 1)], { term: 1, vote: 'a', commit: 0 }));
+    await s.persistReady(
+      ready([{ type: 'normal', index: 2, term: 1, data }], { term: 1, vote: 'a', commit: 1 }),
+    );
+    await s.close();
+    const [name] = await segments(dir);
+    const path = join(dir, 'wal', name!);
+    await tear(path, (await frames(path)).at(-1)!);
+    s = await WalStorage.open(dir);
+    expect(s.load().entries.map((e) => e.index)).toEqual([1]);
+    expect(s.warnings.join('\n')).toMatch(/dropped a torn frame/);
+    await s.close();
+  });
+
+  it('recovers from a crash between a leader snapshot file and its record when the last segment is full', async () => {
+    for (const n of [3, 6, 9, 12]) {
+      const dir = await tempDir();
+      let s = await WalStorage.open(dir, { segmentBytes: 256 });
+      for (let i = 1; i <= n; i++)
+        await s.persistReady(ready([entry(i, 1)], { term: 1, vote: 'a', commit: 0 }));
+      await s.snapshots.save(snap(20, 2)); // the install saved the file, then the process died
+      await s.close();
+      s = await WalStorage.open(dir, { segmentBytes: 256 });
+      await s.close();
+      s = await WalStorage.open(dir, { segmentBytes: 256 });
+      expect(s.load().snapshot?.meta.index).toBe(20);
+      expect(s.load().entries).toEqual([]);
+      await s.persistReady(ready([entry(21, 2)], { term: 2, vote: '', commit: 20 }));
+      await s.close();
+      s = await WalStorage.open(dir, { segmentBytes: 256 });
+      expect(s.load().entries.map((e) => e.index)).toEqual([21]);
+      await s.close();
+    }
   });
 
   it('records a leader snapshot whose record a crash lost, so later entries survive the next restart', async () => {
@@ -179,6 +240,16 @@ describe('WalStorage refuses damaged data and says where', () => {
     expect(error.message).toMatch(
       new RegExp(`checksum mismatch .* at byte ${offsets[3]}, with valid frames after it`),
     );
+  });
+
+  it('a flipped bit in the last frame, every sector of which was written', async () => {
+    const dir = await seeded();
+    const [name] = await segments(dir);
+    const path = join(dir, 'wal', name!);
+    await flipByte(path, (await frameOffsets(path)).at(-1)! + 10);
+    const error = await openError(dir);
+    expect(error.message).toContain(path);
+    expect(error.message).toMatch(/every sector of it was written: damage, not a torn write/);
   });
 
   it('damage in a segment that is not the last, even at its end', async () => {
