@@ -15,9 +15,11 @@ import { ReplayError, type WalRecord, WalReplay } from './wal/wal-replay.ts';
 /** etcd's segment size: large enough that cutting is rare, small enough to drop often after snapshots. */
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 /**
- * How far ahead of the last frame a segment file is extended (sparse). The
- * synced write of a frame inside the file's size flushes only data; extending in
- * steps keeps that true without making every start read a 64 MB file.
+ * How far ahead of the last frame a segment file is extended (sparse), the
+ * extension synced on its own: a frame's synced write then never changes the
+ * file's size (its blocks are still allocated as it lands: zero-filling the
+ * extension would save that, unmeasured). Steps, not the whole 64 MB at
+ * once, so a start does not read 64 MB of holes.
  */
 const PREALLOCATE_BYTES = 4 * 1024 * 1024;
 const SEGMENT_NAME = /^(\d{16})\.wal$/;
@@ -50,9 +52,9 @@ function segmentName(seq: number): string {
 /**
  * A node's Raft state as a write-ahead log of segment files plus snapshot
  * files, as etcd keeps it. Each Ready is one frame (entries, hard state, a
- * snapshot marker) appended with one O_DSYNC write into a segment
- * preallocated to its full size, so the sync flushes data, not file-size
- * metadata. A later append at index i replaces everything from i on when the
+ * snapshot marker) appended with one O_DSYNC write into a segment file
+ * extended (sparse) ahead of its frames, so a frame's sync never also carries
+ * a size change. A later append at index i replaces everything from i on when the
  * log is replayed; segments wholly below a snapshot are deleted.
  *
  * Replaces LevelStorage for new data directories: a LevelDB batch of a few
@@ -60,9 +62,10 @@ function segmentName(seq: number): string {
  * fsync even starts (docs/benchmarks.md), the WAL one pack and one copy.
  *
  * Opening replays every segment and verifies every frame's CRC32. A torn last
- * frame (nothing valid after it, in the last segment) was never acknowledged
- * and is dropped with a warning; anything else that fails verification throws
- * StorageCorruptionError naming the file and offset or index.
+ * frame (in the last segment, part of it never written, nothing valid after
+ * it) was never acknowledged and is dropped with a warning; anything else
+ * that fails verification throws StorageCorruptionError naming the file and
+ * offset or index.
  */
 export class WalStorage implements NodeStorage {
   /** What `open` tolerated and repaired (a torn last frame), for the node's log. */
