@@ -14,6 +14,7 @@ export class NodeMetrics {
   private readonly proposals: Counter<'outcome'>;
   private readonly pendingProposals: Gauge;
   private readonly fsync: Histogram;
+  private readonly proposalSeconds: Histogram;
   private readonly requests: Counter<'op' | 'code'>;
   private readonly connections: Gauge;
   private pending = 0;
@@ -93,8 +94,14 @@ export class NodeMetrics {
     });
     this.fsync = new Histogram({
       name: 'flotilla_fsync_duration_seconds',
-      help: 'time to durably write one Raft Ready (entries and hard state, one synced batch)',
+      help: 'time to durably write one Raft Ready (entries and hard state, one synced WAL frame)',
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    });
+    this.proposalSeconds = new Histogram({
+      name: 'flotilla_proposal_duration_seconds',
+      help: 'client writes on the leader, from propose to applied here (replication, fsyncs, commit, apply)',
+      buckets: [0.0005, 0.001, 0.002, 0.003, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
       registers,
     });
     this.requests = new Counter({
@@ -125,9 +132,12 @@ export class NodeMetrics {
   /** Counts a proposal in flight; call the answer with its outcome exactly once. */
   proposalStarted(): (outcome: 'committed' | 'failed') => void {
     this.pendingProposals.set(++this.pending);
+    const started = process.hrtime.bigint();
     return (outcome) => {
       this.pendingProposals.set(--this.pending);
       this.proposals.inc({ outcome });
+      if (outcome === 'committed')
+        this.proposalSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
     };
   }
 

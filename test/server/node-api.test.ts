@@ -135,6 +135,7 @@ describe('a 3-node cluster in one process, through the client protocol', () => {
     expect(metrics).toContain('flotilla_client_requests_total');
     const leaderMetrics = await (await fetch(`http://${cluster.address(leader)}/metrics`)).text();
     expect(leaderMetrics).toMatch(/flotilla_fsync_duration_seconds_count\{node="n\d"\} [1-9]/);
+    expect(leaderMetrics).toMatch(/flotilla_proposal_duration_seconds_count\{node="n\d"\} [1-9]/);
     expect(leaderMetrics).toMatch(/flotilla_replication_lag_entries\{peer="n\d",node="n\d"\}/);
   });
 });
