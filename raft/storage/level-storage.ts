@@ -5,6 +5,7 @@ import type { Entry, HardState, PersistedState, Ready, Snapshot } from '../core/
 import { type Logger, noopLogger } from '../logger.ts';
 import { StorageCorruptionError } from './corruption-error.ts';
 import { FileSnapshotStore } from './file-snapshot-store.ts';
+import { mustSync } from './must-sync.ts';
 import { decodeRecord, encodeRecord, indexKey, keyIndex } from './record-codec.ts';
 import type { LogStore, NodeStorage, RaftStorage, StableStore } from './types.ts';
 
@@ -259,7 +260,7 @@ export class LevelStorage implements RaftStorage, NodeStorage {
    * then the log it supersedes, the new entries and the hard state in one
    * synced batch.
    */
-  async persistReady(ready: Ready): Promise<void> {
+  async persistReady(ready: Ready): Promise<boolean> {
     const ops: BatchOp[] = [];
     const snapshot =
       ready.snapshot !== undefined && ready.snapshot.meta.index > this.#snapshotIndex
@@ -275,23 +276,16 @@ export class LevelStorage implements RaftStorage, NodeStorage {
     }
     ops.push(...this.appendOps(ready.entries));
     const hs = ready.hardState;
-    // etcd's MustSync: only entries, a snapshot, or a new term or vote must be durable before the
-    // Ready's messages leave. A Ready that only moves the commit index is not even written: the
-    // commit index rides with the next batch (or close()). Raft treats it as volatile — a restarted
-    // node learns it from the leader — and it never passes the entries written with it.
-    const mustSync =
-      snapshot !== undefined ||
-      ready.entries.length > 0 ||
-      (hs !== undefined && (hs.term !== this.#synced.term || hs.vote !== this.#synced.vote));
-    if (!mustSync) {
+    if (!mustSync(ready, snapshot !== undefined, this.#synced)) {
       if (hs !== undefined) this.#unwrittenHardState = hs;
-      return;
+      return false;
     }
     const latest = hs ?? this.#unwrittenHardState;
     if (latest !== undefined) ops.push({ type: 'put', key: HARD_STATE, value: encodeRecord(latest) });
     await this.write(ops, true);
     this.#unwrittenHardState = undefined;
     if (latest !== undefined) this.#synced = { term: latest.term, vote: latest.vote };
+    return true;
   }
 
   /** Saves a local FSM snapshot, then drops the log it covers. An older or equal one changes nothing. */

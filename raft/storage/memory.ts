@@ -160,9 +160,9 @@ export class MemoryStorage implements RaftStorage, NodeStorage {
     return this.loadSync();
   }
 
-  persistReady(ready: Ready): Promise<void> {
+  persistReady(ready: Ready): Promise<boolean> {
     this.persistReadySync(ready);
-    return Promise.resolve();
+    return Promise.resolve(true);
   }
 
   saveSnapshot(snapshot: Snapshot): Promise<void> {

@@ -43,8 +43,12 @@ export interface RaftStorage {
 export interface NodeStorage {
   /** The verified state to build the core from. */
   load(): PersistedState;
-  /** Persists a Ready's snapshot, entries and hard state durably, in that order. */
-  persistReady(ready: Ready): Promise<void>;
+  /**
+   * Persists a Ready's snapshot, entries and hard state durably, in that
+   * order. Resolves true when it wrote and synced, false when nothing had to
+   * be durable (see must-sync.ts: a Ready that only moved the commit index).
+   */
+  persistReady(ready: Ready): Promise<boolean>;
   /** Saves a local FSM snapshot, then drops the log it covers. */
   saveSnapshot(snapshot: Snapshot): Promise<void>;
   close(): Promise<void>;

@@ -5,6 +5,7 @@ import type { HardState, PersistedState, Ready, Snapshot } from '../core/types.t
 import { type Logger, noopLogger } from '../logger.ts';
 import { StorageCorruptionError } from './corruption-error.ts';
 import { FileSnapshotStore } from './file-snapshot-store.ts';
+import { mustSync } from './must-sync.ts';
 import { syncDir } from './sync-dir.ts';
 import type { NodeStorage } from './types.ts';
 import { LogTerms } from './wal/log-terms.ts';
@@ -143,7 +144,7 @@ export class WalStorage implements NodeStorage {
         tail: first,
       };
     } else {
-      opened = await replaySegments(segments, snapshot, warnings);
+      opened = await replaySegments(walDir, segments, snapshot, warnings);
     }
     const { state, tail } = opened;
     const loaded: PersistedState = {
@@ -193,7 +194,7 @@ export class WalStorage implements NodeStorage {
    * Step 1 of handling a Ready: the snapshot file first (tmp, fsync, rename),
    * then one frame with the snapshot marker, the entries and the hard state.
    */
-  async persistReady(ready: Ready): Promise<void> {
+  async persistReady(ready: Ready): Promise<boolean> {
     this.#loaded = undefined;
     const hs = ready.hardState;
     // A snapshot no newer than ours changes nothing (MemoryStorage's rule; the core never sends one).
@@ -201,17 +202,9 @@ export class WalStorage implements NodeStorage {
       ready.snapshot !== undefined && ready.snapshot.meta.index > this.#snapshotIndex
         ? ready.snapshot
         : undefined;
-    // etcd's MustSync: only entries, a snapshot, or a new term or vote must be durable before the
-    // Ready's messages leave. A Ready that only moves the commit index is not even written: the
-    // commit index rides with the next frame (or close()). Raft treats it as volatile — a restarted
-    // node learns it from the leader — and it never passes the entries written with it.
-    const mustSync =
-      snapshot !== undefined ||
-      ready.entries.length > 0 ||
-      (hs !== undefined && (hs.term !== this.#written?.term || hs.vote !== this.#written?.vote));
-    if (!mustSync) {
+    if (!mustSync(ready, snapshot !== undefined, this.#written)) {
       if (hs !== undefined) this.#unwrittenHardState = hs;
-      return;
+      return false;
     }
     const hardState = hs ?? this.#unwrittenHardState;
     let snap: WalRecord['snap'];
@@ -227,6 +220,7 @@ export class WalStorage implements NodeStorage {
       ...(hardState === undefined ? {} : { hardState }),
     });
     if (snap !== undefined) await this.dropSegmentsBelow(snap.index);
+    return true;
   }
 
   /** Saves a local FSM snapshot, then deletes the segments it covers. An older or equal one changes nothing. */
@@ -375,6 +369,7 @@ async function createSegment(
  * Opens the last segment for appending after its last valid frame.
  */
 async function replaySegments(
+  walDir: string,
   found: Segment[],
   snapshot: Snapshot | undefined,
   warnings: string[],
@@ -442,7 +437,7 @@ async function replaySegments(
     state = replay.finish(snapshot);
   } catch (error) {
     if (!(error instanceof ReplayError)) throw error;
-    throw new StorageCorruptionError(segments[0]!.path.replace(/\/[^/]+$/, ''), error.message, error.index);
+    throw new StorageCorruptionError(walDir, error.message, error.index);
   }
   const last = segments.at(-1)!;
   const handle = await open(last.path, APPEND_FLAGS);

@@ -9,7 +9,7 @@
  * For each batch size (1, 16, 256 entries of 100 bytes, plus a hard state, as
  * the runtime writes one Ready) a fresh storage in a temp dir is fed Readies
  * for at least S seconds (default 2) after a short warm-up; each
- * `persistReady` is one synced write (a WAL frame and an fdatasync, or a
+ * `persistReady` is one synced write (a WAL frame written `O_DSYNC`, or a
  * LevelDB batch with `sync: true`). The baseline appends the same number of
  * bytes to a plain file with `fs.writeSync` + `fs.fsyncSync`, for the same time.
  */

@@ -18,11 +18,14 @@ export function frameBytes(payloadBytes: number): number {
   return FRAME_HEADER_BYTES + Math.ceil(payloadBytes / ALIGN) * ALIGN;
 }
 
+/** Where a frame is (segment, offset), as the bytes its CRC starts from; reused, frames are sealed one at a time. */
+const place = new Uint8Array(16);
+const placeView = new DataView(place.buffer);
+
 function frameCrc(payload: Uint8Array, segment: number, offset: number): number {
-  const place = new DataView(new ArrayBuffer(16));
-  place.setBigUint64(0, BigInt(segment));
-  place.setBigUint64(8, BigInt(offset));
-  return crc32(payload, crc32(new Uint8Array(place.buffer))) >>> 0;
+  placeView.setBigUint64(0, BigInt(segment));
+  placeView.setBigUint64(8, BigInt(offset));
+  return crc32(payload, crc32(place)) >>> 0;
 }
 
 /** A frame holding a copy of `payload`, its header still blank: `sealFrame` it once its place is known. */
@@ -62,8 +65,10 @@ export interface BadFrame {
   readonly validFrameAfter: boolean;
 }
 
+const ZEROS = new Uint8Array(64 * 1024);
+
 function isZero(bytes: Uint8Array, from: number, to = bytes.byteLength): boolean {
-  const zeros = new Uint8Array(64 * 1024);
+  const zeros = ZEROS;
   for (let p = from; p < to; p += zeros.byteLength) {
     const chunk = bytes.subarray(p, Math.min(p + zeros.byteLength, to));
     if (Buffer.compare(chunk, zeros.subarray(0, chunk.byteLength)) !== 0) return false;

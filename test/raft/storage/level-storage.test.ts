@@ -1,21 +1,12 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StorageCorruptionError } from '../../../raft/storage/corruption-error.ts';
 import { LevelStorage } from '../../../raft/storage/level-storage.ts';
 import { indexKey } from '../../../raft/storage/record-codec.ts';
-import { entry, ready, withRawLog } from './support.ts';
+import { entry, ready, useTempDirs, withRawLog } from './support.ts';
 
-const dirs: string[] = [];
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'flotilla-level-'));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(async () => {
-  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
-});
+const tempDir = useTempDirs('flotilla-level-');
 
 const conf = { voters: ['a', 'b', 'c'], learners: [], promoting: [] };
 

@@ -1,5 +1,8 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Level } from 'level';
+import { afterEach } from 'vitest';
 import type { Entry, HardState, Ready, Snapshot } from '../../../raft/core/types.ts';
 
 /** A normal entry whose data names its index. */
@@ -36,4 +39,20 @@ export async function withRawLog(
   } finally {
     await db.close();
   }
+}
+
+/**
+ * Fresh temp directories for one test file, all removed after each test.
+ * Call at the top level of the file; the result makes one directory per call.
+ */
+export function useTempDirs(prefix: string): () => Promise<string> {
+  const dirs: string[] = [];
+  afterEach(async () => {
+    for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+  });
+  return async () => {
+    const dir = await mkdtemp(join(tmpdir(), prefix));
+    dirs.push(dir);
+    return dir;
+  };
 }

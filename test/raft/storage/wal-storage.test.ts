@@ -3,28 +3,19 @@
  * not fit, torn last writes, and damage it must refuse to start on, naming
  * the file.
  */
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Entry, Snapshot } from '../../../raft/core/types.ts';
 import { StorageCorruptionError } from '../../../raft/storage/corruption-error.ts';
 import { LevelStorage } from '../../../raft/storage/level-storage.ts';
 import { openNodeStorage } from '../../../raft/storage/open-node-storage.ts';
 import { scanSegment } from '../../../raft/storage/wal/wal-frame.ts';
 import { WalStorage } from '../../../raft/storage/wal-storage.ts';
-import { entry, ready } from './support.ts';
+import { entry, ready, useTempDirs } from './support.ts';
 
-const dirs: string[] = [];
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'flotilla-wal-'));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(async () => {
-  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
-});
+const tempDir = useTempDirs('flotilla-wal-');
 
 const conf = { voters: ['a', 'b', 'c'], learners: [], promoting: [] };
 const snap = (index: number, term: number): Snapshot => ({
